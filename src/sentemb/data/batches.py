@@ -1,0 +1,59 @@
+"""Batches and the builders that collate them.
+
+A `Batch` holds one tokenised block per view: input_ids and attention_mask of shape (B, V, L). The
+encoder flattens it to (B*V, L), so every view of the batch goes through one forward pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+
+@dataclass
+class Batch:
+    """input_ids, attention_mask: (B, V, L) long; labels: (B,) long or None; index: (B,) dataset rows."""
+
+    input_ids: Tensor
+    attention_mask: Tensor
+    labels: Tensor | None = None
+    index: Tensor | None = None
+
+    @property
+    def num_views(self) -> int:
+        return self.input_ids.shape[1]
+
+    def __len__(self) -> int:
+        return self.input_ids.shape[0]
+
+
+def pad_sequences(sequences: list[list[int]], pad_id: int) -> tuple[Tensor, Tensor]:
+    """Right-pad token lists to the longest in the batch -> (ids (N, L), mask (N, L))."""
+    length = max(len(s) for s in sequences)
+    ids = torch.full((len(sequences), length), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(sequences), length), dtype=torch.long)
+    for row, seq in enumerate(sequences):
+        ids[row, : len(seq)] = torch.as_tensor(seq, dtype=torch.long)
+        mask[row, : len(seq)] = 1
+    return ids, mask
+
+
+class DropoutPairBuilder:
+    """Unsupervised SimCSE batches: each sentence twice (V=2); the views differ only by dropout noise."""
+
+    num_views = 2
+
+    def __init__(self, tokenizer):
+        self.pad_token_id = tokenizer.pad_token_id
+
+    def __call__(self, rows: list[dict]) -> Batch:
+        ids, mask = pad_sequences([r["input_ids"] for r in rows], self.pad_token_id)
+        b, length = ids.shape
+        index = torch.as_tensor([r.get("index", -1) for r in rows], dtype=torch.long)
+        return Batch(
+            input_ids=ids.unsqueeze(1).expand(b, self.num_views, length),
+            attention_mask=mask.unsqueeze(1).expand(b, self.num_views, length),
+            index=index,
+        )

@@ -1,0 +1,100 @@
+"""LightningDataModule for unlabelled sentences (one a line): dropout pairs and other per-sentence views."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import lightning as L
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from sentemb.data.text_reader import read_text_lines
+from sentemb.data.tokenized import tokenize_to_dataset
+
+log = logging.getLogger(__name__)
+
+
+class TokenListDataset(Dataset):
+    """Rows {"input_ids": list[int], "index": int} held as plain Python lists (no per-row Arrow decode)."""
+
+    def __init__(self, token_lists: list[list[int]]):
+        self.token_lists = token_lists
+
+    def __len__(self) -> int:
+        return len(self.token_lists)
+
+    def __getitem__(self, i: int) -> dict:
+        return {"input_ids": self.token_lists[i], "index": i}
+
+
+class TextDataModule(L.LightningDataModule):
+    """Sentences from a text file, tokenised once (cached), batched by `batch_builder`.
+
+    Args:
+        path: a text file, one sentence a line (UTF-8; empty lines are dropped and counted).
+        tokenizer: the backbone's tokenizer.
+        batch_builder: a callable `builder(tokenizer=...)` returning the collate function
+            (e.g. DropoutPairBuilder, built by Hydra with `_partial_: true`).
+        batch_size, max_length: as in SimCSE (64, 32).
+        max_lines: read only the first lines of the file.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        tokenizer,
+        batch_builder: Callable,
+        batch_size: int = 64,
+        max_length: int = 32,
+        max_lines: int | None = None,
+        num_workers: int = 0,
+        cache_dir: str | None = None,
+        seed: int = 42,
+        drop_last: bool = False,
+    ):
+        super().__init__()
+        if batch_size < 1:
+            raise ValueError(f"data.batch_size must be >= 1, got {batch_size}")
+        if max_length < 2:
+            raise ValueError(f"data.max_length must be >= 2 (room for special tokens), got {max_length}")
+        self.path = Path(path).expanduser()
+        self.tokenizer = tokenizer
+        self.collate = batch_builder(tokenizer=tokenizer)
+        self.batch_size = batch_size
+        self.max_length = max_length
+        self.max_lines = max_lines
+        self.num_workers = num_workers
+        self.cache_dir = cache_dir
+        self.seed = seed
+        self.drop_last = drop_last
+        self.train_set: TokenListDataset | None = None
+        self.dropped_empty = 0
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.train_set is not None:
+            return
+        lines = read_text_lines(self.path, self.max_lines)
+        self.dropped_empty = lines.dropped_empty
+        stat = self.path.stat()
+        source = {"path": str(self.path.resolve()), "size": stat.st_size, "mtime": stat.st_mtime,
+                  "max_lines": self.max_lines}
+        ds = tokenize_to_dataset(lines.sentences, self.tokenizer, self.max_length, self.cache_dir, source)
+        self.train_set = TokenListDataset(ds["input_ids"])
+        log.info("training sentences: %d from %s (%d empty lines dropped)", len(self.train_set), self.path,
+                 self.dropped_empty)
+
+    def train_dataloader(self) -> DataLoader:
+        assert self.train_set is not None, "call setup() first"
+        generator = torch.Generator().manual_seed(self.seed)
+        return DataLoader(
+            self.train_set,
+            batch_size=self.batch_size,
+            shuffle=True,
+            generator=generator,
+            collate_fn=self.collate,
+            num_workers=self.num_workers,
+            persistent_workers=self.num_workers > 0,
+            drop_last=self.drop_last,
+        )

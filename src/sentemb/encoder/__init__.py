@@ -1,0 +1,1 @@
+"""Encoders: a Hugging Face backbone, a pooling, an optional MLP head."""

@@ -1,0 +1,92 @@
+"""Saving a SentenceEncoder in Hugging Face layout and in sentence-transformers layout (one folder).
+
+sentence-transformers reads `modules.json`: Transformer at the folder root, then Pooling (1_Pooling),
+then Dense modules for BERT's pooler (pooling=cls) and for an MLP head kept at inference.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from safetensors.torch import save_file
+from torch import nn
+
+log = logging.getLogger(__name__)
+
+ST_POOLING_MODE = {"cls": "cls_token", "cls_before_pooler": "cls_token", "mean": "mean_tokens", "max": "max_tokens"}
+TANH = "torch.nn.modules.activation.Tanh"
+
+
+def _write_json(path: Path, obj) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj, indent=2) + "\n")
+
+
+def _save_dense(folder: Path, linear: nn.Linear) -> None:
+    _write_json(
+        folder / "config.json",
+        {"in_features": linear.in_features, "out_features": linear.out_features, "bias": True,
+         "activation_function": TANH},
+    )
+    state = {"linear.weight": linear.weight.detach().cpu().contiguous(),
+             "linear.bias": linear.bias.detach().cpu().contiguous()}
+    save_file(state, str(folder / "model.safetensors"))
+
+
+def save_sentence_transformers_layout(encoder, folder: Path) -> bool:
+    """Write modules.json and module folders; False (and a warning) where the pooling has no ST equivalent."""
+    if encoder.pooling not in ST_POOLING_MODE:
+        log.warning("pooling '%s' has no sentence-transformers equivalent; saved in HF layout only", encoder.pooling)
+        return False
+    modes = ("cls_token", "mean_tokens", "max_tokens", "mean_sqrt_len_tokens")
+    _write_json(
+        folder / "1_Pooling" / "config.json",
+        {"word_embedding_dimension": encoder.hidden_size,
+         **{f"pooling_mode_{m}": m == ST_POOLING_MODE[encoder.pooling] for m in modes}},
+    )
+    _write_json(folder / "sentence_bert_config.json", {"max_seq_length": encoder.max_length, "do_lower_case": False})
+    modules = [
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+    ]
+    denses: list[nn.Linear] = []
+    if encoder.pooling == "cls":
+        denses.append(encoder.model.pooler.dense)
+    if encoder.head is not None and encoder.head_in_eval:
+        denses.append(encoder.head.dense)
+    for linear in denses:
+        idx = len(modules)
+        sub = f"{idx}_Dense"
+        _save_dense(folder / sub, linear)
+        modules.append({"idx": idx, "name": str(idx), "path": sub, "type": "sentence_transformers.models.Dense"})
+    _write_json(folder / "modules.json", modules)
+    return True
+
+
+def save_encoder(encoder, folder: Path) -> Path:
+    """Save weights (safetensors), tokenizer, the encoder settings and the sentence-transformers modules."""
+    from sentemb.encoder.sentence_encoder import HEAD_FILE, SENTEMB_CONFIG
+
+    folder.mkdir(parents=True, exist_ok=True)
+    encoder.model.save_pretrained(str(folder), safe_serialization=True)
+    encoder.tokenizer.save_pretrained(str(folder))
+    if encoder.head is not None and encoder.head_in_eval:
+        save_file({k: v.detach().cpu().contiguous() for k, v in encoder.head.state_dict().items()},
+                  str(folder / HEAD_FILE))
+    _write_json(folder / SENTEMB_CONFIG, encoder.describe())
+    save_sentence_transformers_layout(encoder, folder)
+    return folder
+
+
+def read_pooling_of(folder: Path) -> str | None:
+    """The pooling of a sentence-transformers folder (1_Pooling/config.json), or None."""
+    cfg_path = folder / "1_Pooling" / "config.json"
+    if not cfg_path.exists():
+        return None
+    cfg = json.loads(cfg_path.read_text())
+    for mode, name in (("cls_token", "cls_before_pooler"), ("mean_tokens", "mean"), ("max_tokens", "max")):
+        if cfg.get(f"pooling_mode_{mode}"):
+            return name
+    return None

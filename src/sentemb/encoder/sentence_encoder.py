@@ -1,0 +1,170 @@
+"""SentenceEncoder: backbone + pooling (+ MLP head), with `encode`, `save` and `load`."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+from sentemb.encoder.backbone import Backbone, load_backbone
+from sentemb.encoder.head import MLPHead
+from sentemb.encoder.pooling import NEEDS_HIDDEN_STATES, check_pooling, pool
+
+log = logging.getLogger(__name__)
+
+SENTEMB_CONFIG = "sentemb_encoder.json"
+HEAD_FILE = "mlp_head.safetensors"
+
+
+class SentenceEncoder(nn.Module):
+    """Maps token blocks to sentence vectors.
+
+    Args:
+        backbone: the transformer and its tokenizer.
+        pooling: one of `sentemb.encoder.pooling.POOLINGS`.
+        mlp_head: add SimCSE's Linear+tanh head on the pooled vector.
+        head_in_eval: apply the head in eval mode too; False = SimCSE's "MLP in training only".
+        max_length: truncation length for `encode` (training batches are truncated by the data module).
+    """
+
+    def __init__(
+        self,
+        backbone: Backbone,
+        pooling: str = "mean",
+        mlp_head: bool = False,
+        head_in_eval: bool = False,
+        max_length: int = 128,
+    ):
+        super().__init__()
+        self.model = backbone.model
+        self.tokenizer = backbone.tokenizer
+        self.backbone_name = backbone.name
+        self.pooling = check_pooling(pooling)
+        self.head = MLPHead(self.hidden_size) if mlp_head else None
+        self.head_in_eval = head_in_eval
+        self.max_length = int(max_length)
+
+    @property
+    def hidden_size(self) -> int:
+        return int(self.model.config.hidden_size)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    def forward(self, input_ids: Tensor, attention_mask: Tensor, token_type_ids: Tensor | None = None) -> Tensor:
+        """(N, L) token ids and mask -> (N, H) sentence vectors; the head runs in training, and in eval
+        only if `head_in_eval`."""
+        kwargs: dict[str, Any] = {"input_ids": input_ids, "attention_mask": attention_mask}
+        if token_type_ids is not None:
+            kwargs["token_type_ids"] = token_type_ids
+        if self.pooling in NEEDS_HIDDEN_STATES:
+            kwargs["output_hidden_states"] = True
+        pooled = pool(self.pooling, self.model(**kwargs), attention_mask)
+        if self.head is not None and (self.training or self.head_in_eval):
+            pooled = self.head(pooled)
+        return pooled
+
+    def tokenize(self, sentences: list[str], max_length: int | None = None) -> dict[str, Tensor]:
+        return self.tokenizer(
+            list(sentences),
+            padding=True,
+            truncation=True,
+            max_length=max_length or self.max_length,
+            return_tensors="pt",
+        )
+
+    @torch.inference_mode()
+    def encode(
+        self,
+        sentences: list[str] | str,
+        batch_size: int = 64,
+        normalize: bool = False,
+        max_length: int | None = None,
+        show_progress_bar: bool | None = None,
+        convert_to_numpy: bool = True,
+    ) -> np.ndarray | Tensor:
+        """Encode sentences into an (N, D) float32 array, in input order.
+
+        Batches are formed from sentences sorted by length, so padding is minimal; the module is put in
+        eval mode for the call and restored afterwards.
+        """
+        single = isinstance(sentences, str)
+        sentences = [sentences] if single else list(sentences)
+        was_training = self.training
+        self.eval()
+        order = np.argsort([-len(s) for s in sentences], kind="stable")
+        if show_progress_bar is None:
+            show_progress_bar = len(sentences) > 20 * batch_size
+        out: list[Tensor] = []
+        device = self.device
+        for start in tqdm(range(0, len(order), batch_size), desc="encode", disable=not show_progress_bar):
+            batch = [sentences[i] for i in order[start : start + batch_size]]
+            features = {k: v.to(device) for k, v in self.tokenize(batch, max_length).items()}
+            emb = self(**features).float()
+            if normalize:
+                emb = torch.nn.functional.normalize(emb, dim=-1)
+            out.append(emb.cpu())
+        self.train(was_training)
+        if not out:
+            return np.zeros((0, self.output_dim), dtype=np.float32)
+        stacked = torch.cat(out)
+        result = torch.empty_like(stacked)
+        result[torch.as_tensor(order)] = stacked
+        result = result[0] if single else result
+        return result.numpy() if convert_to_numpy else result
+
+    @property
+    def output_dim(self) -> int:
+        return self.hidden_size
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "backbone": self.backbone_name,
+            "pooling": self.pooling,
+            "mlp_head": self.head is not None and self.head_in_eval,
+            "max_length": self.max_length,
+        }
+
+    def save(self, path: str | Path) -> Path:
+        """Save in Hugging Face layout (safetensors) plus the sentence-transformers layout in the same folder."""
+        from sentemb.encoder.export import save_encoder
+
+        return save_encoder(self, Path(path))
+
+    @classmethod
+    def load(
+        cls,
+        path_or_name: str | Path,
+        pooling: str | None = None,
+        max_length: int | None = None,
+        trust_remote_code: bool = False,
+    ) -> SentenceEncoder:
+        """Load a folder saved by `save`, a sentence-transformers folder, or any HF model (name or path).
+
+        `pooling` overrides the saved pooling; for a plain HF model it defaults to mean pooling.
+        """
+        from sentemb.encoder.export import read_pooling_of
+
+        folder = Path(str(path_or_name)).expanduser()
+        saved = json.loads((folder / SENTEMB_CONFIG).read_text()) if (folder / SENTEMB_CONFIG).exists() else {}
+        pooling = pooling or saved.get("pooling") or read_pooling_of(folder) or "mean"
+        encoder = cls(
+            load_backbone(str(path_or_name), trust_remote_code=trust_remote_code),
+            pooling=pooling,
+            mlp_head=bool(saved.get("mlp_head")),
+            head_in_eval=bool(saved.get("mlp_head")),
+            max_length=max_length or saved.get("max_length", 128),
+        )
+        if encoder.head is not None:
+            from safetensors.torch import load_file
+
+            encoder.head.load_state_dict(load_file(str(folder / HEAD_FILE)))
+        encoder.backbone_name = saved.get("backbone", str(path_or_name))
+        return encoder.eval()

@@ -1,0 +1,1 @@
+"""Evaluation: STS (SentEval/SimCSE protocol) and alignment/uniformity."""

@@ -1,0 +1,78 @@
+"""Alignment and uniformity (Wang & Isola, ICML 2020), as reported in the SimCSE paper (Gao et al. 2021, sec. 5).
+
+    align   = E_{(x, x+) ~ p_pos} ||f(x) - f(x+)||^alpha                       (lower is better)
+    uniform = log E_{x, y ~ p_data, i.i.d.} exp(-t ||f(x) - f(y)||^2)          (lower is better)
+
+with f the L2-normalised embedding. SimCSE takes p_pos = STS-B pairs with gold score >= 4 and p_data = all
+STS-B sentences; uniformity averages over all distinct pairs i < j (`torch.pdist`, as in Wang & Isola's code).
+Both functions accept numpy arrays or torch tensors of shape (N, D) and compute in float64.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from sentemb.data.sts_readers import read_stsb
+from sentemb.evaluation.sts import Encode, encode_unique
+
+__all__ = ["AlignUniformEvaluator", "alignment", "uniformity"]
+
+
+def _normalised(x: np.ndarray | torch.Tensor, name: str) -> torch.Tensor:
+    t = x.detach().to("cpu", torch.float64) if isinstance(x, torch.Tensor) else torch.as_tensor(
+        np.asarray(x, dtype=np.float64))
+    if t.ndim != 2:
+        raise ValueError(f"{name} must be (N, D), got shape {tuple(t.shape)}")
+    return F.normalize(t, p=2, dim=1)
+
+
+def alignment(x: np.ndarray | torch.Tensor, y: np.ndarray | torch.Tensor, alpha: float = 2) -> float:
+    """Mean of ||f(x_i) - f(y_i)||^alpha over positive pairs (x_i, y_i); x, y (N, D), f = L2 normalisation."""
+    xn, yn = _normalised(x, "x"), _normalised(y, "y")
+    if xn.shape != yn.shape or xn.shape[0] == 0:
+        raise ValueError(f"alignment needs x and y of the same non-empty shape, got {tuple(xn.shape)} "
+                         f"and {tuple(yn.shape)}")
+    return float((xn - yn).norm(p=2, dim=1).pow(alpha).mean())
+
+
+def uniformity(x: np.ndarray | torch.Tensor, t: float = 2) -> float:
+    """log of the mean over i < j of exp(-t ||f(x_i) - f(x_j)||^2); x (N, D) with N >= 2.
+
+    Computed as logsumexp - log(#pairs), which is the same value without underflow.
+    """
+    xn = _normalised(x, "x")
+    if xn.shape[0] < 2:
+        raise ValueError(f"uniformity needs at least 2 embeddings, got {xn.shape[0]}")
+    sq = torch.pdist(xn, p=2).pow(2)
+    return float(torch.logsumexp(-t * sq, dim=0) - math.log(sq.numel()))
+
+
+class AlignUniformEvaluator:
+    """`evaluator(encode)` -> {"align": ..., "uniform": ...} on STS-B `split` (SimCSE: dev).
+
+    Positives: pairs with gold >= `positive_threshold` (4.0 on the 0-5 scale); uniformity over every unique
+    sentence of the split. `encode(sentences: list[str]) -> (N, D)` is called once on the unique sentences.
+    """
+
+    def __init__(self, data_dir: str | Path, split: str = "dev", positive_threshold: float = 4.0,
+                 alpha: float = 2, t: float = 2) -> None:
+        self.data_dir, self.split = Path(data_dir), split
+        self.positive_threshold, self.alpha, self.t = positive_threshold, alpha, t
+        self.pairs = read_stsb(self.data_dir / "en" / "STS" / "STSBenchmark", split)
+        keep = self.pairs.scores >= positive_threshold
+        self.positives = [(a, b) for a, b, k in zip(self.pairs.sentences1, self.pairs.sentences2, keep) if k]
+        if not self.positives:
+            raise ValueError(f"no STS-B {split} pair has gold >= {positive_threshold}")
+        self.sentences = list(dict.fromkeys((*self.pairs.sentences1, *self.pairs.sentences2)))
+
+    def __call__(self, encode: Encode) -> dict[str, float]:
+        emb = encode_unique(encode, self.sentences)
+        row = {s: i for i, s in enumerate(self.sentences)}
+        left = emb[[row[a] for a, _ in self.positives]]
+        right = emb[[row[b] for _, b in self.positives]]
+        return {"align": alignment(left, right, self.alpha), "uniform": uniformity(emb, self.t)}

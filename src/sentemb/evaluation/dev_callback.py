@@ -1,0 +1,100 @@
+"""STS-B dev evaluation during training: Spearman, alignment and uniformity every N steps; best encoder kept."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import lightning as L
+import numpy as np
+import torch
+from lightning.pytorch.callbacks import Callback
+
+from sentemb.data.sts_readers import read_stsb
+from sentemb.evaluation.align_uniform import alignment, uniformity
+from sentemb.evaluation.sts import encode_unique, spearman_cosine
+
+log = logging.getLogger(__name__)
+
+
+class STSBDevScorer:
+    """Scores an encode function on STS-B dev with one encode call over its unique sentences."""
+
+    def __init__(self, data_dir: str | Path, positive_threshold: float = 4.0):
+        self.pairs = read_stsb(Path(data_dir) / "en" / "STS" / "STSBenchmark", "dev")
+        self.sentences = list(dict.fromkeys((*self.pairs.sentences1, *self.pairs.sentences2)))
+        row = {s: i for i, s in enumerate(self.sentences)}
+        self.left = np.array([row[s] for s in self.pairs.sentences1])
+        self.right = np.array([row[s] for s in self.pairs.sentences2])
+        self.positive = self.pairs.scores >= positive_threshold
+
+    def __call__(self, encode) -> dict[str, float]:
+        emb = encode_unique(encode, self.sentences)
+        a, b = emb[self.left], emb[self.right]
+        return {
+            "stsb_spearman": spearman_cosine(a, b, self.pairs.scores),
+            "align": alignment(a[self.positive], b[self.positive]),
+            "uniform": uniformity(emb),
+        }
+
+
+class STSDevCallback(Callback):
+    """Every `every_n_steps` optimizer steps and at the end of training, scores STS-B dev and logs
+    `val/stsb_spearman`, `val/align`, `val/uniform`. The encoder with the best Spearman is saved to
+    `best_dir` (as SimCSE keeps its best checkpoint); the history goes to `history_path` (JSON lines).
+    """
+
+    def __init__(self, data_dir: str, every_n_steps: int = 125, best_dir: str | None = None,
+                 history_path: str | None = None, batch_size: int = 128):
+        if every_n_steps < 1:
+            raise ValueError(f"callbacks.sts_dev.every_n_steps must be >= 1, got {every_n_steps}")
+        self.scorer = STSBDevScorer(data_dir)
+        self.every_n_steps = every_n_steps
+        self.best_dir = Path(best_dir) if best_dir else None
+        self.history_path = Path(history_path) if history_path else None
+        self.batch_size = batch_size
+        self.best: float | None = None
+        self.best_step: int | None = None
+        self.last_step: int | None = None
+
+    def _evaluate(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        step = trainer.global_step
+        if step == self.last_step or not trainer.is_global_zero:
+            return
+        self.last_step = step
+        encoder = pl_module.encoder
+        scores = self.scorer(lambda s: encoder.encode(s, batch_size=self.batch_size))
+        metrics = {f"val/{k}": v for k, v in scores.items()}
+        for logger in trainer.loggers:
+            logger.log_metrics(metrics, step=step)
+        trainer.callback_metrics.update({k: torch.tensor(v) for k, v in metrics.items()})
+        improved = self.best is None or scores["stsb_spearman"] > self.best
+        log.info("step %d: STS-B dev %.2f, align %.3f, uniform %.3f%s", step, scores["stsb_spearman"],
+                 scores["align"], scores["uniform"], " (best)" if improved else "")
+        if improved:
+            self.best, self.best_step = scores["stsb_spearman"], step
+            if self.best_dir is not None:
+                tmp = self.best_dir.with_name(self.best_dir.name + ".tmp")
+                shutil.rmtree(tmp, ignore_errors=True)
+                encoder.save(tmp)
+                shutil.rmtree(self.best_dir, ignore_errors=True)
+                tmp.rename(self.best_dir)
+        if self.history_path is not None:
+            self.history_path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.history_path, "a") as fh:
+                fh.write(json.dumps({"step": step, **scores, "best": improved}) + "\n")
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        if trainer.global_step > 0 and trainer.global_step % self.every_n_steps == 0:
+            self._evaluate(trainer, pl_module)
+
+    def on_train_end(self, trainer, pl_module) -> None:
+        self._evaluate(trainer, pl_module)
+
+    def state_dict(self) -> dict:
+        return {"best": self.best, "best_step": self.best_step}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self.best, self.best_step = state_dict.get("best"), state_dict.get("best_step")

@@ -1,0 +1,1 @@
+"""Losses over `ContrastivePairs` (anchors, candidates, positives, negative weights)."""

@@ -1,0 +1,50 @@
+"""InfoNCE / NT-Xent over cosine similarities (van den Oord et al., 2018; SimCSE, Gao et al., 2021).
+
+For anchor i with positives P(i) and candidate weights w (1 for positives):
+
+    L_i = -1/|P(i)| * sum_{p in P(i)} log( exp(s_ip / tau) / sum_j w_ij exp(s_ij / tau) )
+
+With one positive per anchor and w = 1 this is cross-entropy over the similarity row (SimCSE); with
+label-defined positives it is SupCon's L_out (Khosla et al., 2020). Anchors without positives are skipped.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from sentemb.samplers.pairs import ContrastivePairs
+
+
+def check_temperature(temperature: float) -> float:
+    if not temperature > 0:
+        raise ValueError(f"loss.temperature must be > 0, got {temperature}")
+    return float(temperature)
+
+
+def multi_positive_info_nce(logits: Tensor, positive_mask: Tensor, negative_weight: Tensor | None) -> Tensor:
+    """logits (N, M), positive_mask (N, M) bool, negative_weight (N, M) or None -> scalar mean loss."""
+    if negative_weight is not None:
+        weight = torch.where(positive_mask, torch.ones_like(negative_weight), negative_weight)
+        logits_for_denominator = logits + torch.log(weight.to(logits.dtype))
+    else:
+        logits_for_denominator = logits
+    log_prob = logits - torch.logsumexp(logits_for_denominator, dim=1, keepdim=True)
+    n_pos = positive_mask.sum(1)
+    has_pos = n_pos > 0
+    if not bool(has_pos.any()):
+        raise ValueError("no anchor in the batch has a positive: check the sampler and the batch builder")
+    per_anchor = -log_prob.masked_fill(~positive_mask, 0.0).sum(1)
+    return (per_anchor[has_pos] / n_pos[has_pos]).mean()
+
+
+class InfoNCELoss(nn.Module):
+    """NT-Xent with temperature `temperature` (> 0; SimCSE: 0.05) on `ContrastivePairs` -> scalar."""
+
+    def __init__(self, temperature: float = 0.05):
+        super().__init__()
+        self.temperature = check_temperature(temperature)
+
+    def forward(self, pairs: ContrastivePairs) -> Tensor:
+        logits = pairs.cosine() / self.temperature
+        return multi_positive_info_nce(logits, pairs.positive_mask, pairs.negative_weight)

@@ -1,0 +1,1 @@
+"""Lightning modules joining an encoder, a sampler and a loss."""

@@ -1,0 +1,38 @@
+"""The contract between samplers and losses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+
+@dataclass
+class ContrastivePairs:
+    """Anchors, candidates and which candidate is a positive of which anchor.
+
+    anchors: (N, D) embeddings, one row per anchor.
+    candidates: (M, D) embeddings the anchors are compared with (positives, negatives, hard negatives).
+    positive_mask: (N, M) bool, True where candidate j is a positive of anchor i.
+    negative_weight: (N, M) float >= 0 or None. Weight of each non-positive candidate in the denominator
+        (0 removes it, e.g. the anchor itself or a flagged false negative); None means weight 1 for all.
+    """
+
+    anchors: Tensor
+    candidates: Tensor
+    positive_mask: Tensor
+    negative_weight: Tensor | None = None
+
+    def __post_init__(self) -> None:
+        n, m = self.anchors.shape[0], self.candidates.shape[0]
+        if self.positive_mask.shape != (n, m):
+            raise ValueError(f"positive_mask has shape {tuple(self.positive_mask.shape)}, expected ({n}, {m})")
+        if self.negative_weight is not None and self.negative_weight.shape != (n, m):
+            raise ValueError(f"negative_weight has shape {tuple(self.negative_weight.shape)}, expected ({n}, {m})")
+
+    def cosine(self) -> Tensor:
+        """(N, M) cosine similarities between anchors and candidates."""
+        a = torch.nn.functional.normalize(self.anchors, dim=-1)
+        c = torch.nn.functional.normalize(self.candidates, dim=-1)
+        return a @ c.T

@@ -1,0 +1,124 @@
+"""`train(cfg)`: build data, module and trainer from a composed config; fit; evaluate; save.
+
+Kept free of `@hydra.main` so tests call it with a config from `hydra.compose`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import torch
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+import sentemb.conf_resolvers  # noqa: F401  (registers ${sentemb.*:} resolvers)
+from sentemb.evaluation.dev_callback import STSBDevScorer
+from sentemb.evaluation.suite import flat_metrics, run_evaluators, sts_table, write_results
+from sentemb.run_info import save_run_info
+
+log = logging.getLogger(__name__)
+
+NON_MODULE_KEYS = ("name", "trains", "batch_builder")
+
+
+def build_module(cfg: DictConfig):
+    """The LightningModule of `cfg.model`, joined with backbone, loss and sampler."""
+    backbone = instantiate(cfg.backbone)
+    model_cfg = OmegaConf.to_container(cfg.model, resolve=True)
+    for key in NON_MODULE_KEYS:
+        model_cfg.pop(key, None)
+    return instantiate(model_cfg, backbone=backbone, loss=instantiate(cfg.loss), sampler=instantiate(cfg.sampler))
+
+
+def build_loggers(cfg: DictConfig) -> list:
+    return [instantiate(lg) for lg in (cfg.get("logger") or {}).values() if lg is not None and "_target_" in lg]
+
+
+def build_trainer(cfg: DictConfig, loggers: list) -> L.Trainer:
+    callbacks = [instantiate(cb) for cb in (cfg.get("callbacks") or {}).values() if cb is not None]
+    return instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False,
+                       default_root_dir=cfg.output_dir)
+
+
+def fit(cfg: DictConfig, module, loggers: list):
+    """Train `module`; return the encoder to evaluate (the best STS-B dev checkpoint when there is one)."""
+    datamodule = instantiate(cfg.data, tokenizer=module.encoder.tokenizer,
+                             batch_builder=instantiate(cfg.model.batch_builder))
+    trainer = build_trainer(cfg, loggers)
+    trainer.fit(module, datamodule=datamodule, ckpt_path=cfg.get("resume"))
+    best = Path(cfg.output_dir) / "best_encoder"
+    if best.is_dir() and not cfg.trainer.get("fast_dev_run"):
+        from sentemb.encoder.sentence_encoder import SentenceEncoder
+
+        log.info("loading the best STS-B dev encoder from %s", best)
+        return SentenceEncoder.load(best, max_length=module.encoder.max_length), trainer
+    return module.encoder, trainer
+
+
+def evaluate_and_save(cfg: DictConfig, encoder, loggers: list, extra: dict[str, Any]) -> dict[str, Any]:
+    """Run `cfg.eval`, write results.json, print the STS table, save the model."""
+    output_dir = Path(cfg.output_dir)
+    device = "cuda" if torch.cuda.is_available() and cfg.trainer.get("accelerator") in ("gpu", "cuda", "auto") \
+        else "cpu"
+    encoder.to(device)
+    evaluators = {name: instantiate(spec) for name, spec in (cfg.get("eval") or {}).items() if spec is not None}
+    results = run_evaluators(encoder, evaluators, batch_size=cfg.eval_batch_size)
+    metrics = flat_metrics(results)
+    dev = STSBDevScorer(cfg.data_dir)(lambda s: encoder.encode(s, batch_size=cfg.eval_batch_size))
+    metrics.update({f"val/{k}": v for k, v in dev.items()})
+    payload = {
+        "config_name": cfg.get("run_name"),
+        "method": cfg.model.get("name"),
+        "backbone": cfg.backbone.get("name_or_path", encoder.backbone_name),
+        "aggregation": {n: getattr(e, "aggregation", None) for n, e in evaluators.items()
+                        if hasattr(e, "aggregation")},
+        "results": results,
+        "metrics": metrics,
+        **extra,
+    }
+    write_results(output_dir / "results.json", payload)
+    for logger in loggers:
+        logger.log_metrics(metrics)
+        logger.save()
+    if "sts" in results:
+        print(f"\nSTS (Spearman x100, aggregation={evaluators['sts'].aggregation}):\n{sts_table(results['sts'])}")
+    if "align_uniform" in results:
+        au = results["align_uniform"]
+        print(f"alignment {au['align']:.4f}  uniformity {au['uniform']:.4f} (STS-B dev)")
+    if cfg.get("save_model", True):
+        encoder.save(output_dir / "model")
+        print(f"model saved to {output_dir / 'model'} (Hugging Face + sentence-transformers layout)")
+    print(f"results: {output_dir / 'results.json'}")
+    return payload
+
+
+def train(cfg: DictConfig) -> float | None:
+    """Fit (unless the method does not train), evaluate and save; return `cfg.optimized_metric`'s value."""
+    output_dir = Path(cfg.output_dir)
+    L.seed_everything(cfg.seed, workers=True)
+    if cfg.get("float32_matmul_precision"):
+        torch.set_float32_matmul_precision(cfg.float32_matmul_precision)
+    save_run_info(cfg, output_dir)
+    module = build_module(cfg)
+    loggers = build_loggers(cfg)
+    extra: dict[str, Any] = {"seed": cfg.seed}
+    encoder = module.encoder
+    if cfg.model.get("trains", True):
+        start = time.perf_counter()
+        encoder, trainer = fit(cfg, module, loggers)
+        extra["train_seconds"] = round(time.perf_counter() - start, 1)
+        extra["global_step"] = trainer.global_step
+        dev = next((cb for cb in trainer.callbacks if hasattr(cb, "best_step")), None)
+        if dev is not None:
+            extra["dev_best"] = {"stsb_spearman": dev.best, "step": dev.best_step}
+        if not trainer.is_global_zero:
+            return None
+    if cfg.trainer.get("fast_dev_run") and not cfg.get("eval_after_fast_dev_run", False):
+        return None
+    payload = evaluate_and_save(cfg, encoder, loggers, extra)
+    metric = cfg.get("optimized_metric")
+    return payload["metrics"].get(metric) if metric else None

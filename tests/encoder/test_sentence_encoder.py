@@ -1,0 +1,62 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from sentemb.encoder.sentence_encoder import SentenceEncoder
+
+SENTS = ["one", "two words", "a sentence of six words here", "", "the final one, a little longer than most"]
+
+
+def test_encode_keeps_input_order_and_matches_single_encoding(tiny_backbone_factory):
+    enc = SentenceEncoder(tiny_backbone_factory(), pooling="mean")
+    batched = enc.encode(SENTS, batch_size=2)
+    single = np.stack([enc.encode(s) for s in SENTS])
+    assert batched.shape == (len(SENTS), 32)
+    np.testing.assert_allclose(batched, single, atol=1e-5)
+
+
+def test_head_only_in_training_by_default(tiny_backbone_factory):
+    enc = SentenceEncoder(tiny_backbone_factory(), pooling="cls_before_pooler", mlp_head=True)
+    feats = enc.tokenize(["hello world"])
+    enc.eval()
+    with torch.no_grad():
+        eval_out = enc(**feats)
+        enc.train()
+        torch.manual_seed(0)
+        enc.model.eval()  # no dropout, so only the head differs
+        train_out = enc(**feats)
+    torch.testing.assert_close(enc.head(eval_out), train_out)
+
+
+@pytest.mark.parametrize("pooling,head", [("mean", False), ("cls", False), ("cls_before_pooler", True),
+                                          ("max", False)])
+def test_save_load_and_sentence_transformers_give_same_embeddings(tiny_backbone_factory, tmp_path, pooling, head):
+    from sentence_transformers import SentenceTransformer
+
+    enc = SentenceEncoder(tiny_backbone_factory(), pooling=pooling, mlp_head=head, head_in_eval=head)
+    expected = enc.encode(SENTS)
+    enc.save(tmp_path / "m")
+    assert json.loads((tmp_path / "m" / "sentemb_encoder.json").read_text())["pooling"] == pooling
+    np.testing.assert_allclose(SentenceEncoder.load(tmp_path / "m").encode(SENTS), expected, atol=1e-5)
+    st = SentenceTransformer(str(tmp_path / "m"), device="cpu")
+    np.testing.assert_allclose(st.encode(SENTS, batch_size=2), expected, atol=1e-5)
+
+
+def test_first_last_avg_saves_hf_layout_without_sentence_transformers_modules(tiny_backbone_factory, tmp_path):
+    enc = SentenceEncoder(tiny_backbone_factory(), pooling="first_last_avg")
+    enc.save(tmp_path / "m")
+    assert (tmp_path / "m" / "model.safetensors").exists()
+    assert not (tmp_path / "m" / "modules.json").exists()
+    np.testing.assert_allclose(SentenceEncoder.load(tmp_path / "m").encode(SENTS), enc.encode(SENTS), atol=1e-5)
+
+
+def test_missing_backbone_folder_is_named(tmp_path):
+    from sentemb.encoder.backbone import load_backbone
+
+    with pytest.raises(FileNotFoundError, match="no such folder"):
+        load_backbone(str(tmp_path / "nowhere" / "model"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match="without weights"):
+        load_backbone(str(tmp_path / "empty"))
