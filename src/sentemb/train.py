@@ -62,8 +62,8 @@ def fit(cfg: DictConfig, module, loggers: list):
 def evaluate_and_save(cfg: DictConfig, encoder, loggers: list, extra: dict[str, Any]) -> dict[str, Any]:
     """Run `cfg.eval`, write results.json, print the STS table, save the model."""
     output_dir = Path(cfg.output_dir)
-    device = "cuda" if torch.cuda.is_available() and cfg.trainer.get("accelerator") in ("gpu", "cuda", "auto") \
-        else "cpu"
+    accelerator = cfg.get("trainer", {}).get("accelerator")
+    device = "cuda" if torch.cuda.is_available() and accelerator in ("gpu", "cuda", "auto") else "cpu"
     encoder.to(device)
     evaluators = {name: instantiate(spec) for name, spec in (cfg.get("eval") or {}).items() if spec is not None}
     results = run_evaluators(encoder, evaluators, batch_size=cfg.eval_batch_size)
@@ -73,7 +73,7 @@ def evaluate_and_save(cfg: DictConfig, encoder, loggers: list, extra: dict[str, 
     payload = {
         "config_name": cfg.get("run_name"),
         "method": cfg.model.get("name"),
-        "backbone": cfg.backbone.get("name_or_path", encoder.backbone_name),
+        "backbone": encoder.backbone_name,
         "aggregation": {n: getattr(e, "aggregation", None) for n, e in evaluators.items()
                         if hasattr(e, "aggregation")},
         "results": results,

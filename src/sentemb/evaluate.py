@@ -1,0 +1,34 @@
+"""`python -m sentemb.evaluate model_path=PATH_OR_NAME eval=sts`: score a saved run or any HF model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import hydra
+from omegaconf import DictConfig
+
+import sentemb.conf_resolvers  # noqa: F401
+from sentemb.paths import PROJECT_ROOT
+
+
+def evaluate(cfg: DictConfig) -> dict:
+    """Load `cfg.model_path` (a sentemb or sentence-transformers folder, or any HF model) and run `cfg.eval`."""
+    from sentemb.encoder.sentence_encoder import SentenceEncoder
+    from sentemb.run_info import save_run_info
+    from sentemb.train import build_loggers, evaluate_and_save
+
+    save_run_info(cfg, Path(cfg.output_dir))
+    encoder = SentenceEncoder.load(cfg.model_path, pooling=cfg.model.get("pooling"),
+                                   max_length=cfg.model.get("eval_max_length"),
+                                   trust_remote_code=cfg.get("trust_remote_code", False))
+    return evaluate_and_save(cfg, encoder, build_loggers(cfg),
+                             {"model_path": str(cfg.model_path), "pooling": encoder.pooling})
+
+
+@hydra.main(version_base="1.3", config_path=str(PROJECT_ROOT / "conf"), config_name="evaluate")
+def main(cfg: DictConfig) -> None:
+    evaluate(cfg)
+
+
+if __name__ == "__main__":
+    main()
