@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,9 @@ from sentemb.evaluation.suite import flat_metrics, run_evaluators, sts_table, wr
 from sentemb.run_info import save_run_info
 
 log = logging.getLogger(__name__)
+
+# Our DataModule saves its position in checkpoints (sentemb.data.resumable), which this warning cannot see.
+warnings.filterwarnings("ignore", message="You're resuming from a checkpoint that ended before the epoch ended")
 
 NON_MODULE_KEYS = ("name", "trains", "batch_builder")
 
@@ -44,12 +48,25 @@ def build_trainer(cfg: DictConfig, loggers: list) -> L.Trainer:
                        default_root_dir=cfg.output_dir)
 
 
+def resolve_resume(resume: str | None) -> str | None:
+    """`resume=` takes a checkpoint file or a run folder (its checkpoints/last.ckpt)."""
+    if not resume:
+        return None
+    path = Path(resume).expanduser()
+    if path.is_dir():
+        path = path / "checkpoints" / "last.ckpt"
+    if not path.is_file():
+        raise FileNotFoundError(f"resume={resume}: no checkpoint at '{path}' (give a .ckpt file or a run folder "
+                                "with checkpoints/last.ckpt)")
+    return str(path)
+
+
 def fit(cfg: DictConfig, module, loggers: list):
     """Train `module`; return the encoder to evaluate (the best STS-B dev checkpoint when there is one)."""
     datamodule = instantiate(cfg.data, tokenizer=module.encoder.tokenizer,
                              batch_builder=instantiate(cfg.model.batch_builder))
     trainer = build_trainer(cfg, loggers)
-    trainer.fit(module, datamodule=datamodule, ckpt_path=cfg.get("resume"))
+    trainer.fit(module, datamodule=datamodule, ckpt_path=resolve_resume(cfg.get("resume")))
     best = Path(cfg.output_dir) / "best_encoder"
     if best.is_dir() and not cfg.trainer.get("fast_dev_run"):
         from sentemb.encoder.sentence_encoder import SentenceEncoder

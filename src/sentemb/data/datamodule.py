@@ -10,6 +10,7 @@ import lightning as L
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from sentemb.data.resumable import ResumableShuffleSampler, progress_of
 from sentemb.data.text_reader import read_text_lines
 from sentemb.data.tokenized import tokenize_to_dataset
 
@@ -71,6 +72,7 @@ class TextDataModule(L.LightningDataModule):
         self.drop_last = drop_last
         self.train_set: TokenListDataset | None = None
         self.dropped_empty = 0
+        self._resume: dict[str, int] | None = None
 
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:
@@ -87,14 +89,25 @@ class TextDataModule(L.LightningDataModule):
 
     def train_dataloader(self) -> DataLoader:
         assert self.train_set is not None, "call setup() first"
-        generator = torch.Generator().manual_seed(self.seed)
+        sampler = ResumableShuffleSampler(len(self.train_set), self.seed)
+        if self._resume is not None:
+            sampler.resume_from(self._resume["epoch"], self._resume["batches_done"], self.batch_size)
+            self._resume = None
         return DataLoader(
             self.train_set,
             batch_size=self.batch_size,
-            shuffle=True,
-            generator=generator,
+            sampler=sampler,
+            # its own generator: creating an iterator must not draw from the global RNG (dropout masks)
+            generator=torch.Generator().manual_seed(self.seed),
             collate_fn=self.collate,
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
             drop_last=self.drop_last,
         )
+
+    def state_dict(self) -> dict:
+        """Saved in Lightning checkpoints: where in which epoch training was, to resume the same order."""
+        return progress_of(getattr(self, "trainer", None))
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self._resume = dict(state_dict)

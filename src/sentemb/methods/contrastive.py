@@ -10,8 +10,11 @@ import lightning as L
 from torch import Tensor, nn
 
 from sentemb.data.batches import Batch
+from sentemb.distributed import gather_no_grad, gather_with_grad
+from sentemb.rng import rng_states, set_rng_states
 from sentemb.encoder.backbone import Backbone
 from sentemb.encoder.sentence_encoder import SentenceEncoder
+from sentemb.methods.grad_cache import grad_cache_backward
 from sentemb.methods.optim import adamw_linear_schedule
 
 
@@ -25,6 +28,8 @@ class ContrastiveModule(L.LightningModule):
         lr, weight_decay, warmup_ratio: AdamW with linear schedule.
         gather_across_devices: gather embeddings from all processes (with gradients) before the sampler,
             so N processes see N x the negatives.
+        grad_cache_chunk_size: embed batches in chunks of this many examples with cached gradients
+            (GradCache): the loss sees the whole batch, memory holds one chunk's activations.
     """
 
     def __init__(
@@ -40,6 +45,7 @@ class ContrastiveModule(L.LightningModule):
         weight_decay: float = 0.0,
         warmup_ratio: float = 0.0,
         gather_across_devices: bool = True,
+        grad_cache_chunk_size: int | None = None,
     ):
         super().__init__()
         self.save_hyperparameters(ignore=["backbone", "loss", "sampler"])
@@ -49,6 +55,10 @@ class ContrastiveModule(L.LightningModule):
         # from_pretrained leaves models in eval mode and Lightning keeps module modes as they are:
         # without this, dropout is off and SimCSE's two views are identical.
         self.train()
+        if grad_cache_chunk_size is not None:
+            if grad_cache_chunk_size < 1:
+                raise ValueError(f"model.grad_cache_chunk_size must be >= 1 or null, got {grad_cache_chunk_size}")
+            self.automatic_optimization = False  # GradCache runs its own backward passes
 
     def embed(self, batch: Batch) -> Tensor:
         """(B, V, L) token blocks -> (B, V, D): every view of the batch in one forward pass."""
@@ -57,18 +67,33 @@ class ContrastiveModule(L.LightningModule):
         return flat.view(b, v, -1)
 
     def _gather(self, embeddings: Tensor, labels: Tensor | None) -> tuple[Tensor, Tensor | None]:
-        if not self.hparams.gather_across_devices or self.trainer.world_size == 1:
+        if not self.hparams.gather_across_devices:
             return embeddings, labels
-        embeddings = self.all_gather(embeddings, sync_grads=True).flatten(0, 1)
-        if labels is not None:
-            labels = self.all_gather(labels).flatten(0, 1)
-        return embeddings, labels
+        return gather_with_grad(embeddings), (gather_no_grad(labels) if labels is not None else None)
 
     def training_step(self, batch: Batch, batch_idx: int) -> Tensor:
+        if not self.automatic_optimization:
+            return self._grad_cache_step(batch)
         embeddings, labels = self._gather(self.embed(batch), batch.labels)
         loss = self.loss_fn(self.sampler(embeddings, labels))
         self.log("train/loss", loss, prog_bar=True, batch_size=len(batch))
         return loss
+
+    def _grad_cache_step(self, batch: Batch) -> Tensor:
+        optimizer, scheduler = self.optimizers(), self.lr_schedulers()
+        optimizer.zero_grad()
+        loss = grad_cache_backward(self, batch, self.hparams.grad_cache_chunk_size, self.manual_backward)
+        optimizer.step()
+        scheduler.step()
+        self.log("train/loss", loss, prog_bar=True, batch_size=len(batch))
+        return loss
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint["rng_states"] = rng_states()
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        if "rng_states" in checkpoint:  # dropout masks after a resume equal an uninterrupted run's
+            set_rng_states(checkpoint["rng_states"])
 
     def configure_optimizers(self):
         h = self.hparams

@@ -1,0 +1,44 @@
+"""A run killed after some steps and resumed ends with the same weights as an uninterrupted run."""
+
+from __future__ import annotations
+
+import lightning as L
+import pytest
+from conftest import compose_config
+from omegaconf import open_dict
+from safetensors.torch import load_file
+
+from sentemb.train import train
+
+
+class Crash(L.Callback):
+    """Simulates a crash at the start of optimizer step `at` (after the checkpoint of step `at`)."""
+
+    def __init__(self, at: int):
+        self.at = at
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+        if trainer.global_step == self.at:
+            raise RuntimeError("simulated crash")
+
+
+def run(overrides, out, crash_at=None, resume=None):
+    cfg = compose_config([*overrides, "trainer.max_steps=8", "trainer.max_epochs=-1", "callbacks.checkpoint.every_n_train_steps=1",
+                          "~callbacks.sts_dev", "eval=align_uniform"], out)
+    with open_dict(cfg):
+        if crash_at is not None:
+            cfg.callbacks.crash = {"_target_": f"{__name__}.Crash", "at": crash_at}
+        cfg.resume = resume
+    train(cfg)
+    return load_file(str(out / "model" / "model.safetensors"))
+
+
+@pytest.mark.parametrize("crash_at", [3, 6])  # mid first epoch; mid second epoch (5 batches an epoch)
+def test_resumed_run_ends_with_the_same_weights(tiny_overrides, tmp_path, crash_at):
+    reference = run(tiny_overrides, tmp_path / "full")
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        run(tiny_overrides, tmp_path / "killed", crash_at=crash_at)
+    resumed = run(tiny_overrides, tmp_path / "resumed", resume=str(tmp_path / "killed"))
+    assert reference.keys() == resumed.keys()
+    for name in reference:
+        assert (reference[name] - resumed[name]).abs().max() <= 1e-6, name
