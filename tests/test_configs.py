@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import CONF_DIR, compose_config
 from hydra.utils import instantiate
+
+from conftest import CONF_DIR, compose_config
 
 GROUPS = sorted(p.name for p in CONF_DIR.iterdir() if p.is_dir() and p.name not in ("local",))
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import CONF_DIR, compose_config
 
+from conftest import CONF_DIR, compose_config
 from sentemb.train import train
 
 MODELS = sorted(p.stem for p in (CONF_DIR / "model").glob("*.yaml"))

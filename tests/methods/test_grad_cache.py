@@ -87,7 +87,6 @@ def test_without_dropout_chunks_equal_the_whole_batch(module):
 
 def test_grad_cache_trains_in_lightning(tiny_overrides, tmp_path):
     from conftest import compose_config
-
     from sentemb.train import train
 
     cfg = compose_config([*tiny_overrides, "model.grad_cache_chunk_size=3", "trainer.max_steps=2",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import lightning as L
 import pytest
-from conftest import compose_config
 from omegaconf import open_dict
 from safetensors.torch import load_file
 
+from conftest import compose_config
 from sentemb.train import train
 
 

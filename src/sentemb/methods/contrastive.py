@@ -11,11 +11,11 @@ from torch import Tensor, nn
 
 from sentemb.data.batches import Batch
 from sentemb.distributed import gather_no_grad, gather_with_grad
-from sentemb.rng import rng_states, set_rng_states
 from sentemb.encoder.backbone import Backbone
 from sentemb.encoder.sentence_encoder import SentenceEncoder
 from sentemb.methods.grad_cache import grad_cache_backward
 from sentemb.methods.optim import adamw_linear_schedule
+from sentemb.rng import rng_states, set_rng_states
 
 
 class ContrastiveModule(L.LightningModule):
