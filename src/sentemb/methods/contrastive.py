@@ -7,6 +7,7 @@ loss, which are independent pieces (so `model=arccse loss=infonce` is a plain co
 from __future__ import annotations
 
 import lightning as L
+from lightning.pytorch.utilities import rank_zero_warn
 from torch import Tensor, nn
 
 from sentemb.data.batches import Batch
@@ -87,6 +88,14 @@ class ContrastiveModule(L.LightningModule):
         scheduler.step()
         self.log("train/loss", loss, prog_bar=True, batch_size=len(batch))
         return loss
+
+    def on_fit_start(self) -> None:
+        if self.trainer.accumulate_grad_batches > 1:
+            rank_zero_warn(
+                f"trainer.accumulate_grad_batches={self.trainer.accumulate_grad_batches} does not enlarge the pool "
+                "of in-batch negatives (each micro-batch is its own contrastive problem); for a larger effective "
+                "batch with all negatives use model.grad_cache_chunk_size (GradCache) instead"
+            )
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint["rng_states"] = rng_states()
