@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import hydra
 from omegaconf import DictConfig
 
@@ -11,9 +13,14 @@ from sentemb.paths import PROJECT_ROOT
 
 @hydra.main(version_base="1.3", config_path=str(PROJECT_ROOT / "conf"), config_name="config")
 def main(cfg: DictConfig) -> float | None:
+    from sentemb.checkpointing import TrainingInterrupted
     from sentemb.train import train
 
-    return train(cfg)
+    try:
+        return train(cfg)
+    except TrainingInterrupted as stop:
+        print(stop, file=sys.stderr)
+        sys.exit(143)
 
 
 if __name__ == "__main__":

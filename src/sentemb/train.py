@@ -14,9 +14,11 @@ from typing import Any
 import lightning as L
 import torch
 from hydra.utils import instantiate
+from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig, OmegaConf
 
 import sentemb.conf_resolvers  # noqa: F401  (registers ${sentemb.*:} resolvers)
+from sentemb.checkpointing import AtomicCheckpointIO, GracefulInterrupt, TrainingInterrupted
 from sentemb.evaluation.dev_callback import STSBDevScorer
 from sentemb.evaluation.suite import flat_metrics, run_evaluators, sts_table, write_results
 from sentemb.run_info import save_run_info
@@ -44,8 +46,9 @@ def build_loggers(cfg: DictConfig) -> list:
 
 def build_trainer(cfg: DictConfig, loggers: list) -> L.Trainer:
     callbacks = [instantiate(cb) for cb in (cfg.get("callbacks") or {}).values() if cb is not None]
+    callbacks.append(GracefulInterrupt(str(Path(cfg.output_dir) / "checkpoints" / "last.ckpt")))
     return instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False,
-                       default_root_dir=cfg.output_dir)
+                       default_root_dir=cfg.output_dir, plugins=[AtomicCheckpointIO()])
 
 
 def resolve_resume(resume: str | None) -> str | None:
@@ -66,7 +69,13 @@ def fit(cfg: DictConfig, module, loggers: list):
     datamodule = instantiate(cfg.data, tokenizer=module.encoder.tokenizer,
                              batch_builder=instantiate(cfg.model.batch_builder))
     trainer = build_trainer(cfg, loggers)
-    trainer.fit(module, datamodule=datamodule, ckpt_path=resolve_resume(cfg.get("resume")))
+    try:
+        trainer.fit(module, datamodule=datamodule, ckpt_path=resolve_resume(cfg.get("resume")))
+    except SIGTERMException as err:
+        raise TrainingInterrupted(
+            f"training stopped by a signal at step {trainer.global_step}; continue with: "
+            f"python -m sentemb.run <same overrides> resume={cfg.output_dir}"
+        ) from err
     best = Path(cfg.output_dir) / "best_encoder"
     if best.is_dir() and not cfg.trainer.get("fast_dev_run"):
         from sentemb.encoder.sentence_encoder import SentenceEncoder

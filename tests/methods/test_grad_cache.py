@@ -97,7 +97,6 @@ def test_grad_cache_trains_in_lightning(tiny_overrides, tmp_path):
 
 def test_gradient_accumulation_with_in_batch_negatives_warns(tiny_overrides, tmp_path):
     from conftest import compose_config
-
     from sentemb.train import train
 
     cfg = compose_config([*tiny_overrides, "trainer.accumulate_grad_batches=2", "trainer.max_steps=1",

@@ -7,6 +7,7 @@ loss, which are independent pieces (so `model=arccse loss=infonce` is a plain co
 from __future__ import annotations
 
 import lightning as L
+import torch
 from lightning.pytorch.utilities import rank_zero_warn
 from torch import Tensor, nn
 
@@ -14,6 +15,7 @@ from sentemb.data.batches import Batch
 from sentemb.distributed import gather_no_grad, gather_with_grad
 from sentemb.encoder.backbone import Backbone
 from sentemb.encoder.sentence_encoder import SentenceEncoder
+from sentemb.methods.faults import non_finite_loss_error
 from sentemb.methods.grad_cache import grad_cache_backward
 from sentemb.methods.optim import adamw_linear_schedule
 from sentemb.rng import rng_states, set_rng_states
@@ -31,6 +33,7 @@ class ContrastiveModule(L.LightningModule):
             so N processes see N x the negatives.
         grad_cache_chunk_size: embed batches in chunks of this many examples with cached gradients
             (GradCache): the loss sees the whole batch, memory holds one chunk's activations.
+        skip_nonfinite_loss: skip (and count) batches whose loss is NaN/inf instead of stopping the run.
     """
 
     def __init__(
@@ -47,12 +50,14 @@ class ContrastiveModule(L.LightningModule):
         warmup_ratio: float = 0.0,
         gather_across_devices: bool = True,
         grad_cache_chunk_size: int | None = None,
+        skip_nonfinite_loss: bool = False,
     ):
         super().__init__()
         self.save_hyperparameters(ignore=["backbone", "loss", "sampler"])
         self.encoder = SentenceEncoder(backbone, pooling, mlp_head, head_in_eval, max_length=eval_max_length)
         self.loss_fn = loss
         self.sampler = sampler
+        self.skipped_batches = 0
         # from_pretrained leaves models in eval mode and Lightning keeps module modes as they are:
         # without this, dropout is off and SimCSE's two views are identical.
         self.train()
@@ -77,8 +82,20 @@ class ContrastiveModule(L.LightningModule):
             return self._grad_cache_step(batch)
         embeddings, labels = self._gather(self.embed(batch), batch.labels)
         loss = self.loss_fn(self.sampler(embeddings, labels))
+        if not self._finite(loss, batch):
+            return None  # Lightning skips the optimizer step
         self.log("train/loss", loss, prog_bar=True, batch_size=len(batch))
         return loss
+
+    def _finite(self, loss: Tensor, batch: Batch) -> bool:
+        if bool(torch.isfinite(loss)):
+            return True
+        if not self.hparams.skip_nonfinite_loss:
+            ckpt = getattr(self.trainer.checkpoint_callback, "dirpath", None)
+            raise non_finite_loss_error(self.global_step, float(loss), batch, self.encoder.tokenizer, ckpt)
+        self.skipped_batches += 1
+        self.log("train/skipped_nonfinite", float(self.skipped_batches))
+        return False
 
     def _grad_cache_step(self, batch: Batch) -> Tensor:
         optimizer, scheduler = self.optimizers(), self.lr_schedulers()
