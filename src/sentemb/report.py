@@ -105,8 +105,9 @@ def markdown_tables(runs: Sequence[RunRecord]) -> str:
     groups: dict[str, list[str]] = {}
     for metric in metrics:
         groups.setdefault(_group(metric), []).append(metric)
+    order = [name for name, _ in GROUPS] + ["other"]
     out = []
-    for group, cols in groups.items():
+    for group, cols in sorted(groups.items(), key=lambda item: order.index(item[0])):
         best = {}
         for m in cols:
             values = [r.metrics[m] for r in runs if m in r.metrics and not math.isnan(r.metrics[m])]
@@ -143,6 +144,13 @@ def _sweep_setting(runs: Sequence[RunRecord]) -> tuple[str, list[float]] | None:
         return None
 
 
+def _shown(path: Path, out: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(out.resolve()))
+    except ValueError:
+        return str(path)
+
+
 def write_report(paths: Sequence[str | Path], out: str | Path | None = None) -> dict[str, Path]:
     """Write report.md and the PNG plots for the runs at or below `paths`; returns {name: file}."""
     runs = find_runs(paths)
@@ -163,9 +171,9 @@ def write_report(paths: Sequence[str | Path], out: str | Path | None = None) -> 
         key, values = sweep
         files["sweep"] = plot_sweep(values, {m: [r.metrics.get(m, math.nan) for r in runs] for m in main}, key,
                                     out / "report_sweep.png")
-    lines = [f"# sentemb report: {len(runs)} run(s)", "",
-             "Runs: " + "; ".join(f"`{r.label}` = {r.path}" for r in runs), "",
-             markdown_tables(runs)]
+    lines = [f"# sentemb report: {len(runs)} run(s)", "", "Runs (label: folder):", ""]
+    lines += [f"- `{r.label}`: {_shown(r.path, out)}" for r in runs]
+    lines += ["", markdown_tables(runs)]
     lines += [f"![{name}]({path.name})" for name, path in files.items()]
     files["markdown"] = out / "report.md"
     files["markdown"].write_text("\n".join(lines) + "\n")
