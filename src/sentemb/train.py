@@ -20,7 +20,9 @@ from omegaconf import DictConfig, OmegaConf
 import sentemb.conf_resolvers  # noqa: F401  (registers ${sentemb.*:} resolvers)
 from sentemb.checkpointing import AtomicCheckpointIO, GracefulInterrupt, TrainingInterrupted
 from sentemb.evaluation.dev_callback import STSBDevScorer
+from sentemb.evaluation.encode_cache import CachedEncode
 from sentemb.evaluation.suite import flat_metrics, run_evaluators, sts_table, write_results
+from sentemb.evaluation.wandb_report import report_to_wandb
 from sentemb.run_info import save_run_info
 
 log = logging.getLogger(__name__)
@@ -92,9 +94,10 @@ def evaluate_and_save(cfg: DictConfig, encoder, loggers: list, extra: dict[str, 
     device = "cuda" if torch.cuda.is_available() and accelerator in ("gpu", "cuda", "auto") else "cpu"
     encoder.to(device)
     evaluators = {name: instantiate(spec) for name, spec in (cfg.get("eval") or {}).items() if spec is not None}
-    results = run_evaluators(encoder, evaluators, batch_size=cfg.eval_batch_size)
+    cache, dev_scorer = CachedEncode(encoder, cfg.eval_batch_size), STSBDevScorer(cfg.data_dir)
+    results = run_evaluators(encoder, evaluators, cfg.eval_batch_size, cache=cache, prefetch=[dev_scorer])
     metrics = flat_metrics(results)
-    dev = STSBDevScorer(cfg.data_dir)(lambda s: encoder.encode(s, batch_size=cfg.eval_batch_size))
+    dev = dev_scorer(cache)
     metrics.update({f"val/{k}": v for k, v in dev.items()})
     payload = {
         "config_name": cfg.get("run_name"),
@@ -104,12 +107,14 @@ def evaluate_and_save(cfg: DictConfig, encoder, loggers: list, extra: dict[str, 
                         if hasattr(e, "aggregation")},
         "results": results,
         "metrics": metrics,
+        "eval_seconds": dict(cache.timings),
         **extra,
     }
     write_results(output_dir / "results.json", payload)
     for logger in loggers:
         logger.log_metrics(metrics)
         logger.save()
+    report_to_wandb(loggers, cfg, payload, output_dir)
     if "sts" in results:
         print(f"\nSTS (Spearman x100, aggregation={evaluators['sts'].aggregation}):\n{sts_table(results['sts'])}")
     if "align_uniform" in results:

@@ -43,17 +43,19 @@ class STSBDevScorer:
 class STSDevCallback(Callback):
     """Every `every_n_steps` optimizer steps and at the end of training, scores STS-B dev and logs
     `val/stsb_spearman`, `val/align`, `val/uniform`. The encoder with the best Spearman is saved to
-    `best_dir` (as SimCSE keeps its best checkpoint); the history goes to `history_path` (JSON lines).
+    `best_dir` (as SimCSE keeps its best checkpoint); the history goes to `history_path` (JSON lines). At the
+    end of training the history is drawn as SimCSE's alignment-vs-uniformity figure into `plot_path` (PNG).
     """
 
     def __init__(self, data_dir: str, every_n_steps: int = 125, best_dir: str | None = None,
-                 history_path: str | None = None, batch_size: int = 128):
+                 history_path: str | None = None, batch_size: int = 128, plot_path: str | None = None):
         if every_n_steps < 1:
             raise ValueError(f"callbacks.sts_dev.every_n_steps must be >= 1, got {every_n_steps}")
         self.scorer = STSBDevScorer(data_dir)
         self.every_n_steps = every_n_steps
         self.best_dir = Path(best_dir) if best_dir else None
         self.history_path = Path(history_path) if history_path else None
+        self.plot_path = Path(plot_path) if plot_path else None
         self.batch_size = batch_size
         self.best: float | None = None
         self.best_step: int | None = None
@@ -92,6 +94,11 @@ class STSDevCallback(Callback):
 
     def on_train_end(self, trainer, pl_module) -> None:
         self._evaluate(trainer, pl_module)
+        if trainer.is_global_zero and self.plot_path and self.history_path and self.history_path.is_file():
+            from sentemb.evaluation.plots import plot_align_uniform, read_history
+
+            plot_align_uniform({self.history_path.parent.name: read_history(self.history_path)}, self.plot_path)
+            log.info("alignment/uniformity plot: %s", self.plot_path)
 
     def state_dict(self) -> dict:
         return {"best": self.best, "best_step": self.best_step}

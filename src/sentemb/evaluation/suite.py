@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+
+from sentemb.evaluation.encode_cache import CachedEncode
 
 log = logging.getLogger(__name__)
 
@@ -14,16 +17,26 @@ STS_METRIC_NAMES = {"STS12": "sts12", "STS13": "sts13", "STS14": "sts14", "STS15
                     "STSBenchmark": "stsb", "SICKRelatedness": "sickr", "avg": "sts_avg"}
 
 
-def run_evaluators(encoder, evaluators: Mapping[str, Any], batch_size: int = 128) -> dict[str, dict[str, float]]:
-    """{name: evaluator} -> {name: {score: value}}; each evaluator is called with an encode function."""
+def run_evaluators(encoder, evaluators: Mapping[str, Any], batch_size: int = 128, cache: CachedEncode | None = None,
+                   prefetch: Iterable[Any] = ()) -> dict[str, dict[str, float]]:
+    """{name: evaluator} -> {name: {score: value}}; each evaluator is called with one shared memoising encode.
 
-    def encode(sentences: list[str]):
-        return encoder.encode(sentences, batch_size=batch_size, show_progress_bar=len(sentences) > 5000)
-
+    The `.sentences` of every evaluator (and of the objects in `prefetch`, e.g. the STS-B dev scorer) are
+    encoded first in one call, so a sentence in several tasks is encoded once; pass `cache` to reuse the
+    embeddings after this call.
+    """
+    cache = cache if cache is not None else CachedEncode(encoder, batch_size)
+    wanted = [s for ev in (*evaluators.values(), *prefetch) for s in getattr(ev, "sentences", ())]
+    if wanted:
+        log.info("encoding %d unique sentences for %s", len(dict.fromkeys(wanted)), ", ".join(evaluators))
+        cache.prefetch(wanted)
     results = {}
     for name, evaluator in evaluators.items():
-        log.info("evaluating %s", name)
-        results[name] = evaluator(encode)
+        start, encoding = time.perf_counter(), cache.timings["encode"]
+        results[name] = evaluator(cache)
+        seconds = time.perf_counter() - start - (cache.timings["encode"] - encoding)
+        cache.timings[name] = round(seconds, 1)
+        log.info("evaluated %s in %.1f s (+ encoding)", name, seconds)
     return results
 
 

@@ -1,0 +1,54 @@
+"""Readers for the Chinese STS / paraphrase sets used in the CoSENT tables (Su 2022; text2vec).
+
+Files `<data>/zh/<TASK>/<TASK>.<split>.data`: `s1 TAB s2 TAB gold` a line, gold = 0-5 similarity (STS-B)
+or a 0/1 paraphrase label (ATEC, BQ, LCQMC, PAWSX). Returned as `SentencePairs` (scores float64, (N,)).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from sentemb.data.clustering_readers import read_lines
+from sentemb.data.errors import format_error
+from sentemb.data.sts_readers import SentencePairs
+
+__all__ = ["ZH_SPLITS", "ZH_TASKS", "read_zh_pairs", "zh_task_path"]
+
+ZH_TASKS = ("STS-B", "ATEC", "BQ", "LCQMC", "PAWSX")
+ZH_SPLITS = ("train", "valid", "test")
+
+
+def zh_task_path(data_dir: str | Path, task: str, split: str = "test") -> Path:
+    """`<data_dir>/zh/<task>/<task>.<split>.data`."""
+    if task not in ZH_TASKS:
+        raise ValueError(f"unknown Chinese STS task {task!r}; expected one of {ZH_TASKS}")
+    if split not in ZH_SPLITS:
+        raise ValueError(f"unknown split {split!r} for {task}; expected one of {ZH_SPLITS}")
+    return Path(data_dir) / "zh" / task / f"{task}.{split}.data"
+
+
+def read_zh_pairs(path: str | Path, name: str | None = None) -> SentencePairs:
+    """Read `s1 TAB s2 TAB gold` lines; blank lines are skipped, anything else malformed names its line.
+
+    Sentences are stripped but not otherwise changed (Chinese has no word spaces to normalise).
+    """
+    path = Path(path)
+    s1, s2, scores = [], [], []
+    for lineno, line in enumerate(read_lines(path), start=1):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) != 3:
+            raise format_error(path, lineno, "expected 'sentence1<TAB>sentence2<TAB>score'", line)
+        try:
+            score = float(fields[2])
+        except ValueError:
+            raise format_error(path, lineno, "expected a numeric score or 0/1 label in the 3rd field", line) from None
+        s1.append(fields[0].strip())
+        s2.append(fields[1].strip())
+        scores.append(score)
+    if not scores:
+        raise format_error(path, 1, "expected at least one 'sentence1<TAB>sentence2<TAB>score' line", "")
+    return SentencePairs(name or path.stem, s1, s2, np.asarray(scores, dtype=np.float64))
