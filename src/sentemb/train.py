@@ -47,7 +47,8 @@ def build_loggers(cfg: DictConfig) -> list:
 
 
 def build_trainer(cfg: DictConfig, loggers: list) -> L.Trainer:
-    callbacks = [instantiate(cb) for cb in (cfg.get("callbacks") or {}).values() if cb is not None]
+    callbacks = [instantiate(cb) for cb in (cfg.get("callbacks") or {}).values()
+                 if cb is not None and "_target_" in cb]  # callbacks=none + an experiment's leftover settings
     callbacks.append(GracefulInterrupt(str(Path(cfg.output_dir) / "checkpoints" / "last.ckpt")))
     return instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False,
                        default_root_dir=cfg.output_dir, plugins=[AtomicCheckpointIO()])

@@ -12,6 +12,34 @@ from sentemb.train import train
 MODELS = sorted(p.stem for p in (CONF_DIR / "model").glob("*.yaml"))
 
 
+def write_supervised_files(folder) -> dict[str, list[str]]:
+    """Small data files for the supervised models -> {model: data overrides replacing data=text_file}."""
+    from conftest import SENTENCES
+
+    folder.mkdir(parents=True, exist_ok=True)
+    triplets, labelled, pairs = folder / "triplets.csv", folder / "labelled.csv", folder / "pairs.csv"
+    n = len(SENTENCES)
+    triplets.write_text("sent0,sent1,hard_neg\n" + "".join(
+        f'"{SENTENCES[i]}","{SENTENCES[(i + 1) % n]}","{SENTENCES[(i + 2) % n]}"\n' for i in range(n)))
+    labelled.write_text("text,label\n" + "".join(f'"{s}",topic{i % 3}\n' for i, s in enumerate(SENTENCES)))
+    pairs.write_text("sentence1,sentence2,label\n" + "".join(
+        f'"{SENTENCES[i]}","{SENTENCES[(i + 1) % n]}",{i % 3}\n' for i in range(n)))
+    return {
+        "simcse_sup": ["data=triplet_csv", f"data.path={triplets}"],
+        "supcon": ["data=labelled_csv", f"data.path={labelled}"],
+        "sbert": ["data=pair_csv", f"data.path={pairs}"],
+        "cosent": ["data=pair_csv", f"data.path={pairs}", "data.max_score=5"],
+    }
+
+
+def model_overrides(model: str, tiny_overrides: list[str], folder) -> list[str]:
+    """tiny_overrides with the data swapped for the model's own kind of data where it needs one."""
+    extra = write_supervised_files(folder).get(model)
+    if extra is None:
+        return tiny_overrides
+    return [o for o in tiny_overrides if not o.startswith(("data=", "data.path="))] + extra
+
+
 def test_default_job_fast_dev_run(tiny_overrides, tmp_path):
     cfg = compose_config([*tiny_overrides, "trainer.fast_dev_run=true"], tmp_path / "run")
     train(cfg)
@@ -22,7 +50,8 @@ def test_default_job_fast_dev_run(tiny_overrides, tmp_path):
 
 @pytest.mark.parametrize("model", MODELS)
 def test_every_model_option_fast_dev_run(model, tiny_overrides, tmp_path):
-    cfg = compose_config([*tiny_overrides, f"model={model}", "trainer.fast_dev_run=true"], tmp_path / "run")
+    overrides = model_overrides(model, tiny_overrides, tmp_path / "data")
+    cfg = compose_config([*overrides, f"model={model}", "trainer.fast_dev_run=true"], tmp_path / "run")
     train(cfg)
 
 

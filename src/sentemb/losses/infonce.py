@@ -6,6 +6,11 @@ For anchor i with positives P(i) and candidate weights w (1 for positives):
 
 With one positive per anchor and w = 1 this is cross-entropy over the similarity row (SimCSE); with
 label-defined positives it is SupCon's L_out (Khosla et al., 2020). Anchors without positives are skipped.
+
+Hard negatives (supervised SimCSE): with NLI triplets the contradictions of every anchor join the
+denominator (sampler=in_batch puts them after the positives); `hard_negative_weight` (SimCSE's
+`--hard_negative_weight`, 0 by default) is added to the logit s_ij / tau of each anchor's own hard
+negative, i.e. its term in the denominator is multiplied by exp(weight).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from sentemb.losses.hard_negatives import own_hard_negative_mask
 from sentemb.samplers.pairs import ContrastivePairs
 
 
@@ -39,12 +45,20 @@ def multi_positive_info_nce(logits: Tensor, positive_mask: Tensor, negative_weig
 
 
 class InfoNCELoss(nn.Module):
-    """NT-Xent with temperature `temperature` (> 0; SimCSE: 0.05) on `ContrastivePairs` -> scalar."""
+    """NT-Xent with temperature `temperature` (> 0; SimCSE: 0.05) on `ContrastivePairs` -> scalar.
 
-    def __init__(self, temperature: float = 0.05):
+    `hard_negative_weight` is added to the logit of each anchor's own hard negative (candidate k*N + i,
+    k >= 1, as sampler=in_batch lays out triplets); with no hard negatives (M == N) it changes nothing.
+    """
+
+    def __init__(self, temperature: float = 0.05, hard_negative_weight: float = 0.0):
         super().__init__()
         self.temperature = check_temperature(temperature)
+        self.hard_negative_weight = float(hard_negative_weight)
 
     def forward(self, pairs: ContrastivePairs) -> Tensor:
         logits = pairs.cosine() / self.temperature
+        if self.hard_negative_weight:
+            own = own_hard_negative_mask(logits.shape[0], logits.shape[1], logits.device)
+            logits = logits + own.to(logits.dtype) * self.hard_negative_weight
         return multi_positive_info_nce(logits, pairs.positive_mask, pairs.negative_weight)

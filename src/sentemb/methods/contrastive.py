@@ -55,7 +55,9 @@ class ContrastiveModule(L.LightningModule):
         super().__init__()
         self.save_hyperparameters(ignore=["backbone", "loss", "sampler"])
         self.encoder = SentenceEncoder(backbone, pooling, mlp_head, head_in_eval, max_length=eval_max_length)
-        self.loss_fn = loss
+        if hasattr(loss, "set_embedding_dim"):  # losses with their own layers (SBERT's softmax classifier)
+            loss.set_embedding_dim(self.encoder.hidden_size)
+        self.loss_fn = loss  # a submodule: its parameters are trained and checkpointed with the encoder
         self.sampler = sampler
         self.skipped_batches = 0
         # from_pretrained leaves models in eval mode and Lightning keeps module modes as they are:

@@ -17,12 +17,16 @@ class ContrastivePairs:
     positive_mask: (N, M) bool, True where candidate j is a positive of anchor i.
     negative_weight: (N, M) float >= 0 or None. Weight of each non-positive candidate in the denominator
         (0 removes it, e.g. the anchor itself or a flagged false negative); None means weight 1 for all.
+    pair_labels: (N,) labels of the pairs (anchors[i], candidates[i]) or None: NLI class ids (long) or
+        similarity scores (float) for pair losses (sbert_softmax, cosine_regression, cosent); set by
+        sampler=paired.
     """
 
     anchors: Tensor
     candidates: Tensor
     positive_mask: Tensor
     negative_weight: Tensor | None = None
+    pair_labels: Tensor | None = None
 
     def __post_init__(self) -> None:
         n, m = self.anchors.shape[0], self.candidates.shape[0]
@@ -30,6 +34,8 @@ class ContrastivePairs:
             raise ValueError(f"positive_mask has shape {tuple(self.positive_mask.shape)}, expected ({n}, {m})")
         if self.negative_weight is not None and self.negative_weight.shape != (n, m):
             raise ValueError(f"negative_weight has shape {tuple(self.negative_weight.shape)}, expected ({n}, {m})")
+        if self.pair_labels is not None and self.pair_labels.shape != (n,):
+            raise ValueError(f"pair_labels has shape {tuple(self.pair_labels.shape)}, expected ({n},)")
 
     def cosine(self) -> Tensor:
         """(N, M) cosine similarities between anchors and candidates."""

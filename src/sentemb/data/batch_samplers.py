@@ -1,0 +1,159 @@
+"""Batch samplers for supervised data: no duplicate sentences in a batch; at least k examples per label.
+
+Both are seeded and reseeded each epoch (seed + epoch; Lightning calls `set_epoch` at every epoch start),
+so a run is reproducible and each epoch sees new batches. A duplicate sentence in a batch is a false
+negative for in-batch losses (sentence-transformers' NoDuplicatesBatchSampler avoids it the same way).
+
+Under DDP each process takes every world_size-th batch of the same plan: pass
+`trainer.use_distributed_sampler=false` so Lightning does not try to wrap these samplers.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import defaultdict
+from collections.abc import Hashable, Iterator, Sequence
+
+import torch
+from torch.utils.data import Sampler
+
+log = logging.getLogger(__name__)
+
+
+def pack_groups(groups: list[list[int]], batch_size: int, keys: Sequence[Sequence[Hashable]] | None,
+                drop_last: bool) -> list[list[int]]:
+    """Pack groups of row indices into batches of at most `batch_size`, in order, keeping each group whole.
+
+    A group that does not fit, or that shares a key (a sentence) with the batch being filled, waits for a
+    later batch. `keys[i]` are the sentences of row i (None: no duplicate check).
+    """
+    pending, batches = groups, []
+    while pending:
+        batch: list[int] = []
+        seen: set = set()
+        rest: list[list[int]] = []
+        for pos, group in enumerate(pending):
+            if len(batch) == batch_size:
+                rest.extend(pending[pos:])
+                break
+            group_keys = [k for i in group for k in keys[i]] if keys is not None else []
+            if len(batch) + len(group) <= batch_size and seen.isdisjoint(group_keys):
+                batch.extend(group)
+                seen.update(group_keys)
+            else:
+                rest.append(group)
+        batches.append(batch)
+        pending = rest
+    if drop_last and batches and len(batches[-1]) < batch_size:
+        batches.pop()
+    return batches
+
+
+class _EpochSeededBatchSampler(Sampler[list[int]]):
+    """Common part: a plan of batches per epoch (cached), seeded by seed + epoch, sharded by rank."""
+
+    def __init__(self, batch_size: int, seed: int, drop_last: bool, rank: int | None, world_size: int | None):
+        if batch_size < 1:
+            raise ValueError(f"data.batch_size must be >= 1, got {batch_size}")
+        self.batch_size, self.seed, self.drop_last = int(batch_size), int(seed), drop_last
+        self._rank, self._world_size = rank, world_size
+        self.epoch = 0
+        self._plan: tuple[int, list[list[int]]] | None = None
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def _make_plan(self, rng: random.Random) -> list[list[int]]:
+        raise NotImplementedError
+
+    def _shard(self) -> tuple[int, int]:
+        if self._world_size is not None:
+            return int(self._rank or 0), int(self._world_size)
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            return torch.distributed.get_rank(), torch.distributed.get_world_size()
+        return 0, 1
+
+    def batches(self) -> list[list[int]]:
+        """This process's batches of the current epoch."""
+        if self._plan is None or self._plan[0] != self.epoch:
+            self._plan = (self.epoch, self._make_plan(random.Random(self.seed + self.epoch)))
+        plan = self._plan[1]
+        rank, world = self._shard()
+        usable = len(plan) - len(plan) % world
+        return plan[rank:usable:world]
+
+    def __iter__(self) -> Iterator[list[int]]:
+        yield from self.batches()
+
+    def __len__(self) -> int:
+        return len(self.batches())
+
+
+class NoDuplicatesBatchSampler(_EpochSeededBatchSampler):
+    """Shuffled batches of `batch_size` rows in which no sentence appears twice.
+
+    keys: per row, the sentences it holds (e.g. the (anchor, positive, negative) of a triplet); rows whose
+    sentences are already in the batch wait for a later one, so the last batches may be smaller.
+    """
+
+    def __init__(self, keys: Sequence[Sequence[Hashable]], batch_size: int, seed: int = 42,
+                 drop_last: bool = False, rank: int | None = None, world_size: int | None = None):
+        super().__init__(batch_size, seed, drop_last, rank, world_size)
+        self.keys = keys
+
+    def _make_plan(self, rng: random.Random) -> list[list[int]]:
+        order = list(range(len(self.keys)))
+        rng.shuffle(order)
+        return pack_groups([[i] for i in order], self.batch_size, self.keys, self.drop_last)
+
+
+class LabelBatchSampler(_EpochSeededBatchSampler):
+    """Batches made of groups of `per_label` examples of one label (SupCon needs >= 2 per label).
+
+    Each epoch the rows of every label are shuffled and cut into groups of `per_label` (a label's last
+    incomplete group is left out that epoch; labels with fewer than `per_label` rows never appear); the
+    groups are shuffled and packed into batches of `batch_size` (a multiple of `per_label`) without
+    duplicate sentences (`keys`, optional). So every label in a batch has at least `per_label` rows.
+    """
+
+    def __init__(self, labels: Sequence[Hashable], batch_size: int, per_label: int = 2, seed: int = 42,
+                 keys: Sequence[Sequence[Hashable]] | None = None, drop_last: bool = False,
+                 rank: int | None = None, world_size: int | None = None):
+        super().__init__(batch_size, seed, drop_last, rank, world_size)
+        if per_label < 1:
+            raise ValueError(f"data.per_label must be >= 1, got {per_label}")
+        if batch_size % per_label:
+            raise ValueError(f"data.batch_size ({batch_size}) must be a multiple of data.per_label ({per_label})")
+        self.per_label, self.keys = int(per_label), keys
+        rows: dict[Hashable, list[int]] = defaultdict(list)
+        for i, label in enumerate(labels):
+            rows[label].append(i)
+        self.rows = {label: r for label, r in rows.items() if len(r) >= per_label}
+        if not self.rows:
+            raise ValueError(f"no label has {per_label} or more rows: cannot build batches with data.per_label="
+                             f"{per_label}")
+        if len(self.rows) < len(rows):
+            log.warning("%d labels have fewer than %d rows and are left out", len(rows) - len(self.rows), per_label)
+
+    def _make_plan(self, rng: random.Random) -> list[list[int]]:
+        groups = []
+        for label in sorted(self.rows, key=str):
+            rows = list(self.rows[label])
+            rng.shuffle(rows)
+            rows = self._distinct(rows)
+            groups += [rows[s:s + self.per_label] for s in range(0, len(rows) - self.per_label + 1, self.per_label)]
+        rng.shuffle(groups)
+        return pack_groups(groups, self.batch_size, self.keys, self.drop_last)
+
+    def _distinct(self, rows: list[int]) -> list[int]:
+        """Rows of one label with repeated sentences dropped (they would share a group or a batch)."""
+        if self.keys is None:
+            return rows
+        seen: set = set()
+        kept = []
+        for i in rows:
+            if seen.isdisjoint(self.keys[i]):
+                kept.append(i)
+                seen.update(self.keys[i])
+        return kept

@@ -1,0 +1,144 @@
+"""Texts with a class label (intent data sets, any labelled csv) for SupCon.
+
+Readers return `LabelledTexts` (texts and string labels) from the original files in ../shared/data:
+    banking77  en/banking77/{train,test}.csv, columns text,category (Casanueva et al. 2020)
+    clinc150   en/clinc150/data_full.json, {"train": [[text, intent], ...], "val", "test", "oos_*"}
+               (Larson et al. 2019); the out-of-scope lists are read only when asked for
+    snips      en/snips/{train,dev,test}/seq.in + label, one item a line (Coucke et al. 2018)
+    csv        any csv with a header naming the text and label columns
+`LabelledDataModule` maps the label names to ids (sorted names -> 0..K-1), drops repeated (text, label)
+rows, and serves batches with at least `per_label` rows of each label (data.batching=label).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from sentemb.data.errors import DataFormatError, format_error, require_file
+from sentemb.data.views_datamodule import ViewsData, ViewsDataModule
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("banking77", "clinc150", "snips", "csv")
+
+
+@dataclass
+class LabelledTexts:
+    texts: list[str]
+    labels: list[str]
+
+
+def read_labelled_csv(path: str | Path, text_column: str = "text", label_column: str = "label") -> LabelledTexts:
+    """A csv with a header; `text_column` and `label_column` must be in it."""
+    path = require_file(path)
+    out = LabelledTexts([], [])
+    with open(path, encoding="utf8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in (text_column, label_column) if c not in (reader.fieldnames or [])]
+        if missing:
+            raise DataFormatError(f"{path}:1: expected a header with columns '{text_column}' and "
+                                  f"'{label_column}', got {reader.fieldnames}")
+        for row in reader:
+            text, label = " ".join((row[text_column] or "").split()), (row[label_column] or "").strip()
+            if not text or not label:
+                raise DataFormatError(f"{path}:{reader.line_num}: expected a text and a label, got {row}")
+            out.texts.append(text)
+            out.labels.append(label)
+    return out
+
+
+def read_banking77(directory: str | Path, split: str = "train") -> LabelledTexts:
+    """Banking77 `<directory>/<split>.csv` (split train or test), columns text,category."""
+    if split not in ("train", "test"):
+        raise ValueError(f"unknown Banking77 split {split!r}; expected 'train' or 'test'")
+    return read_labelled_csv(Path(directory) / f"{split}.csv", "text", "category")
+
+
+def read_clinc150(path: str | Path, split: str = "train", out_of_scope: bool = False) -> LabelledTexts:
+    """CLINC150 `data_full.json`: split train / val / test; `out_of_scope` adds the oos_<split> rows
+    (label 'oos')."""
+    path = require_file(path)
+    data = json.loads(path.read_text(encoding="utf8"))
+    keys = [split] + ([f"oos_{split}"] if out_of_scope else [])
+    out = LabelledTexts([], [])
+    for key in keys:
+        if key not in data:
+            raise DataFormatError(f"{path}: no '{key}' list (has {sorted(data)})")
+        for n, item in enumerate(data[key]):
+            if not (isinstance(item, list) and len(item) == 2):
+                raise DataFormatError(f"{path}: {key}[{n}] should be [text, intent], got {item!r:.80}")
+            out.texts.append(" ".join(str(item[0]).split()))
+            out.labels.append(str(item[1]))
+    return out
+
+
+def read_snips(directory: str | Path, split: str = "train") -> LabelledTexts:
+    """SNIPS `<directory>/<split>/seq.in` and `label` (split train / dev / test), line by line."""
+    folder = Path(directory) / split
+    seq_path, label_path = require_file(folder / "seq.in"), require_file(folder / "label")
+    texts = seq_path.read_text(encoding="utf8").splitlines()
+    labels = label_path.read_text(encoding="utf8").splitlines()
+    if len(texts) != len(labels):
+        raise DataFormatError(f"{seq_path} has {len(texts)} lines but {label_path} has {len(labels)}")
+    out = LabelledTexts([], [])
+    for lineno, (text, label) in enumerate(zip(texts, labels), start=1):
+        if not text.strip() or not label.strip():
+            raise format_error(seq_path if not text.strip() else label_path, lineno, "a text and a label",
+                               text if not text.strip() else label)
+        out.texts.append(" ".join(text.split()))
+        out.labels.append(label.strip())
+    return out
+
+
+def read_labelled(format: str, path: str | Path, split: str = "train", text_column: str = "text",
+                  label_column: str = "label") -> LabelledTexts:
+    """Dispatch on `format` (one of FORMATS); `path` is the data set's folder, json or csv file."""
+    if format == "banking77":
+        return read_banking77(path, split)
+    if format == "clinc150":
+        return read_clinc150(path, split)
+    if format == "snips":
+        return read_snips(path, split)
+    if format == "csv":
+        return read_labelled_csv(path, text_column, label_column)
+    raise ValueError(f"data.format must be one of {FORMATS}, got {format!r}")
+
+
+class LabelledDataModule(ViewsDataModule):
+    """Labelled texts (one view per row; the model's builder repeats it for dropout views) for SupCon.
+
+    Args:
+        path, format, split, text_column, label_column: see `read_labelled`.
+        batching: "label" by default (>= per_label rows of every label in a batch, no duplicate texts).
+    """
+
+    def __init__(self, path: str | Path, tokenizer, batch_builder, format: str = "csv", split: str = "train",
+                 text_column: str = "text", label_column: str = "label", batching: str = "label", **kwargs):
+        super().__init__(tokenizer, batch_builder, batching=batching, **kwargs)
+        if format not in FORMATS:
+            raise ValueError(f"data.format must be one of {FORMATS}, got {format!r}")
+        self.path, self.format, self.split = Path(str(path)).expanduser(), format, split
+        self.text_column, self.label_column = text_column, label_column
+        self.label_names: list[str] = []
+
+    def read(self) -> ViewsData:
+        raw = read_labelled(self.format, self.path, self.split, self.text_column, self.label_column)
+        seen, texts, labels = set(), [], []
+        for text, label in zip(raw.texts, raw.labels):
+            if (text, label) not in seen:
+                seen.add((text, label))
+                texts.append((text,))
+                labels.append(label)
+        if len(texts) < len(raw.texts):
+            log.info("%s: dropped %d repeated (text, label) rows", self.path, len(raw.texts) - len(texts))
+        self.label_names = sorted(set(labels))
+        ids = {name: i for i, name in enumerate(self.label_names)}
+        files = sorted(p for p in self.path.rglob("*") if p.is_file()) if self.path.is_dir() else [self.path]
+        stamp = [(str(p.resolve()), p.stat().st_size, p.stat().st_mtime) for p in files]
+        log.info("%d labelled texts, %d labels (%s %s)", len(texts), len(self.label_names), self.format, self.split)
+        return ViewsData(texts=texts, labels=[ids[label] for label in labels],
+                         source_id={"files": stamp, "format": self.format, "split": self.split, "kind": "labelled"})
