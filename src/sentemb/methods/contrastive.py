@@ -6,6 +6,8 @@ loss, which are independent pieces (so `model=arccse loss=infonce` is a plain co
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import lightning as L
 from torch import Tensor, nn
 
@@ -25,6 +27,10 @@ class ContrastiveModule(L.LightningModule):
         lr, weight_decay, warmup_ratio: AdamW with linear schedule.
         gather_across_devices: gather embeddings from all processes (with gradients) before the sampler,
             so N processes see N x the negatives.
+        auxiliary: optional name -> objective added to the loss (e.g. ArcCSE's triplet term). Each is an
+            nn.Module with a float `weight` and `forward(module, batch, embeddings (B, V, D)) -> scalar`;
+            total = main + sum(weight * term); terms with weight 0 are not computed. Logged as
+            train/loss_main and train/aux/<name>.
     """
 
     def __init__(
@@ -40,12 +46,14 @@ class ContrastiveModule(L.LightningModule):
         weight_decay: float = 0.0,
         warmup_ratio: float = 0.0,
         gather_across_devices: bool = True,
+        auxiliary: Mapping[str, nn.Module] | None = None,
     ):
         super().__init__()
-        self.save_hyperparameters(ignore=["backbone", "loss", "sampler"])
+        self.save_hyperparameters(ignore=["backbone", "loss", "sampler", "auxiliary"])
         self.encoder = SentenceEncoder(backbone, pooling, mlp_head, head_in_eval, max_length=eval_max_length)
         self.loss_fn = loss
         self.sampler = sampler
+        self.auxiliary = nn.ModuleDict(dict(auxiliary.items())) if auxiliary else None
         # from_pretrained leaves models in eval mode and Lightning keeps module modes as they are:
         # without this, dropout is off and SimCSE's two views are identical.
         self.train()
@@ -65,10 +73,24 @@ class ContrastiveModule(L.LightningModule):
         return embeddings, labels
 
     def training_step(self, batch: Batch, batch_idx: int) -> Tensor:
-        embeddings, labels = self._gather(self.embed(batch), batch.labels)
+        local = self.embed(batch)
+        embeddings, labels = self._gather(local, batch.labels)
         loss = self.loss_fn(self.sampler(embeddings, labels))
+        if self.auxiliary is not None:
+            loss = self._add_auxiliary(loss, batch, local)
         self.log("train/loss", loss, prog_bar=True, batch_size=len(batch))
         return loss
+
+    def _add_auxiliary(self, main: Tensor, batch: Batch, embeddings: Tensor) -> Tensor:
+        self.log("train/loss_main", main, batch_size=len(batch))
+        total = main
+        for name, objective in self.auxiliary.items():
+            if float(objective.weight) == 0.0:
+                continue
+            term = objective(self, batch, embeddings)
+            self.log(f"train/aux/{name}", term, batch_size=len(batch))
+            total = total + float(objective.weight) * term
+        return total
 
     def configure_optimizers(self):
         h = self.hparams
