@@ -115,3 +115,11 @@ def test_ratios_and_mask_token_are_settings(tokenizer, rows):
 def test_bad_settings_name_the_setting(tokenizer, kwargs, match):
     with pytest.raises(ValueError, match=match):
         ArcCSEBatchBuilder(tokenizer, **kwargs)
+
+
+def test_lightning_moves_the_triplet_block_with_the_batch(tokenizer, rows):
+    from lightning.fabric.utilities.apply_func import move_data_to_device
+
+    batch = ArcCSEBatchBuilder(tokenizer)(rows)
+    moved = move_data_to_device(batch, torch.device("meta"))
+    assert moved.input_ids.is_meta and moved.extra[TRIPLET_IDS].is_meta and moved.extra[TRIPLET_MASK].is_meta
