@@ -31,13 +31,15 @@ log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message="You're resuming from a checkpoint that ended before the epoch ended")
 
 NON_MODULE_KEYS = ("name", "trains", "batch_builder")
+# model-level settings that only feed interpolations (e.g. arccse's `${model.triplet_weight}`)
+SETTING_ONLY_KEYS = ("triplet_weight",)
 
 
 def build_module(cfg: DictConfig):
     """The LightningModule of `cfg.model`, joined with backbone, loss and sampler."""
     backbone = instantiate(cfg.backbone)
     model_cfg = OmegaConf.to_container(cfg.model, resolve=True)
-    for key in NON_MODULE_KEYS:
+    for key in (*NON_MODULE_KEYS, *SETTING_ONLY_KEYS):
         model_cfg.pop(key, None)
     return instantiate(model_cfg, backbone=backbone, loss=instantiate(cfg.loss), sampler=instantiate(cfg.sampler))
 

@@ -14,12 +14,17 @@ from torch import Tensor
 
 @dataclass
 class Batch:
-    """input_ids, attention_mask: (B, V, L) long; labels: (B,) long or None; index: (B,) dataset rows."""
+    """input_ids, attention_mask: (B, V, L) long; labels: (B,) long or None; index: (B,) dataset rows.
+
+    extra: further tensor blocks a method's auxiliary objectives read, by name (e.g. ArcCSE's masked-span
+    triplets "triplet_input_ids"/"triplet_attention_mask" of shape (B, 3, L)); not seen by the sampler.
+    """
 
     input_ids: Tensor
     attention_mask: Tensor
     labels: Tensor | None = None
     index: Tensor | None = None
+    extra: dict[str, Tensor] | None = None
 
     @property
     def num_views(self) -> int:

@@ -6,6 +6,8 @@ loss, which are independent pieces (so `model=arccse loss=infonce` is a plain co
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import lightning as L
 import torch
 from lightning.pytorch.utilities import rank_zero_warn
@@ -34,6 +36,10 @@ class ContrastiveModule(L.LightningModule):
         grad_cache_chunk_size: embed batches in chunks of this many examples with cached gradients
             (GradCache): the loss sees the whole batch, memory holds one chunk's activations.
         skip_nonfinite_loss: skip (and count) batches whose loss is NaN/inf instead of stopping the run.
+        auxiliary: optional name -> objective added to the loss (e.g. ArcCSE's triplet term). Each is an
+            nn.Module with a float `weight` and `forward(module, batch, embeddings (B, V, D)) -> scalar`;
+            total = main + sum(weight * term); terms with weight 0 are not computed. Logged as
+            train/loss_main and train/aux/<name>.
     """
 
     def __init__(
@@ -51,19 +57,24 @@ class ContrastiveModule(L.LightningModule):
         gather_across_devices: bool = True,
         grad_cache_chunk_size: int | None = None,
         skip_nonfinite_loss: bool = False,
+        auxiliary: Mapping[str, nn.Module] | None = None,
     ):
         super().__init__()
-        self.save_hyperparameters(ignore=["backbone", "loss", "sampler"])
+        self.save_hyperparameters(ignore=["backbone", "loss", "sampler", "auxiliary"])
         self.encoder = SentenceEncoder(backbone, pooling, mlp_head, head_in_eval, max_length=eval_max_length)
         if hasattr(loss, "set_embedding_dim"):  # losses with their own layers (SBERT's softmax classifier)
             loss.set_embedding_dim(self.encoder.hidden_size)
         self.loss_fn = loss  # a submodule: its parameters are trained and checkpointed with the encoder
         self.sampler = sampler
         self.skipped_batches = 0
+        self.auxiliary = nn.ModuleDict(dict(auxiliary.items())) if auxiliary else None
         # from_pretrained leaves models in eval mode and Lightning keeps module modes as they are:
         # without this, dropout is off and SimCSE's two views are identical.
         self.train()
         if grad_cache_chunk_size is not None:
+            if auxiliary:
+                raise ValueError("model.grad_cache_chunk_size cannot be combined with auxiliary objectives "
+                                 f"({', '.join(auxiliary)}): set one of them to null")
             if grad_cache_chunk_size < 1:
                 raise ValueError(f"model.grad_cache_chunk_size must be >= 1 or null, got {grad_cache_chunk_size}")
             self.automatic_optimization = False  # GradCache runs its own backward passes
@@ -82,8 +93,11 @@ class ContrastiveModule(L.LightningModule):
     def training_step(self, batch: Batch, batch_idx: int) -> Tensor:
         if not self.automatic_optimization:
             return self._grad_cache_step(batch)
-        embeddings, labels = self._gather(self.embed(batch), batch.labels)
+        local = self.embed(batch)
+        embeddings, labels = self._gather(local, batch.labels)
         loss = self.loss_fn(self.sampler(embeddings, labels))
+        if self.auxiliary is not None:
+            loss = self._add_auxiliary(loss, batch, local)
         if not self._finite(loss, batch):
             return None  # Lightning skips the optimizer step
         self.log("train/loss", loss, prog_bar=True, batch_size=len(batch))
@@ -122,6 +136,17 @@ class ContrastiveModule(L.LightningModule):
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         if "rng_states" in checkpoint:  # dropout masks after a resume equal an uninterrupted run's
             set_rng_states(checkpoint["rng_states"])
+
+    def _add_auxiliary(self, main: Tensor, batch: Batch, embeddings: Tensor) -> Tensor:
+        self.log("train/loss_main", main, batch_size=len(batch))
+        total = main
+        for name, objective in self.auxiliary.items():
+            if float(objective.weight) == 0.0:
+                continue
+            term = objective(self, batch, embeddings)
+            self.log(f"train/aux/{name}", term, batch_size=len(batch))
+            total = total + float(objective.weight) * term
+        return total
 
     def configure_optimizers(self):
         h = self.hparams
