@@ -19,6 +19,7 @@ import sentemb.conf_resolvers  # noqa: F401  (registers ${sentemb.*:} resolvers)
 from sentemb.evaluation.dev_callback import STSBDevScorer
 from sentemb.evaluation.suite import flat_metrics, run_evaluators, sts_table, write_results
 from sentemb.run_info import save_run_info
+from sentemb.samplers.compat import check_compatible
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +27,16 @@ NON_MODULE_KEYS = ("name", "trains", "batch_builder")
 
 
 def build_module(cfg: DictConfig):
-    """The LightningModule of `cfg.model`, joined with backbone, loss and sampler."""
+    """The LightningModule of `cfg.model`, joined with backbone, loss and sampler (checked to fit together
+    before the backbone loads)."""
+    loss, sampler = instantiate(cfg.loss), instantiate(cfg.sampler)
+    if cfg.model.get("trains", True):
+        check_compatible(loss, sampler, batch_size=(cfg.get("data") or {}).get("batch_size"))
     backbone = instantiate(cfg.backbone)
     model_cfg = OmegaConf.to_container(cfg.model, resolve=True)
     for key in NON_MODULE_KEYS:
         model_cfg.pop(key, None)
-    return instantiate(model_cfg, backbone=backbone, loss=instantiate(cfg.loss), sampler=instantiate(cfg.sampler))
+    return instantiate(model_cfg, backbone=backbone, loss=loss, sampler=sampler)
 
 
 def build_loggers(cfg: DictConfig) -> list:

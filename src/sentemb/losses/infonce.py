@@ -13,6 +13,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from sentemb.losses.debiased import debiased_info_nce
 from sentemb.samplers.pairs import ContrastivePairs
 
 
@@ -39,7 +40,14 @@ def multi_positive_info_nce(logits: Tensor, positive_mask: Tensor, negative_weig
 
 
 class InfoNCELoss(nn.Module):
-    """NT-Xent with temperature `temperature` (> 0; SimCSE: 0.05) on `ContrastivePairs` -> scalar."""
+    """NT-Xent with temperature `temperature` (> 0; SimCSE: 0.05) on `ContrastivePairs` -> scalar.
+
+    Pairs with tau_plus > 0 (sampler=debiased / hard) get DCL's debiased negative term
+    (`sentemb.losses.debiased`); tau_plus = 0 is the plain loss above, exactly.
+    """
+
+    config_name = "infonce"
+    consumes = frozenset({"negative_weight", "tau_plus"})  # optional ContrastivePairs fields it uses
 
     def __init__(self, temperature: float = 0.05):
         super().__init__()
@@ -47,4 +55,7 @@ class InfoNCELoss(nn.Module):
 
     def forward(self, pairs: ContrastivePairs) -> Tensor:
         logits = pairs.cosine() / self.temperature
+        if pairs.tau_plus > 0:
+            return debiased_info_nce(logits, pairs.positive_mask, pairs.negative_weight, pairs.tau_plus,
+                                     self.temperature)
         return multi_positive_info_nce(logits, pairs.positive_mask, pairs.negative_weight)

@@ -17,12 +17,19 @@ class ContrastivePairs:
     positive_mask: (N, M) bool, True where candidate j is a positive of anchor i.
     negative_weight: (N, M) float >= 0 or None. Weight of each non-positive candidate in the denominator
         (0 removes it, e.g. the anchor itself or a flagged false negative); None means weight 1 for all.
+    tau_plus: class prior of DCL (Chuang et al., 2020) in [0, 1): the chance that a negative shares the
+        anchor's class; > 0 asks the loss for the debiased estimator of the negative term (sampler=debiased,
+        sampler=hard). 0 = plain InfoNCE.
+    neighbours: (N, k) long or None: row i holds the indices (into `anchors`) of anchor i's k nearest
+        in-batch neighbours (VaSCL's neighbourhood; sampler=knn).
     """
 
     anchors: Tensor
     candidates: Tensor
     positive_mask: Tensor
     negative_weight: Tensor | None = None
+    tau_plus: float = 0.0
+    neighbours: Tensor | None = None
 
     def __post_init__(self) -> None:
         n, m = self.anchors.shape[0], self.candidates.shape[0]
@@ -30,6 +37,10 @@ class ContrastivePairs:
             raise ValueError(f"positive_mask has shape {tuple(self.positive_mask.shape)}, expected ({n}, {m})")
         if self.negative_weight is not None and self.negative_weight.shape != (n, m):
             raise ValueError(f"negative_weight has shape {tuple(self.negative_weight.shape)}, expected ({n}, {m})")
+        if not 0.0 <= self.tau_plus < 1.0:
+            raise ValueError(f"tau_plus must be in [0, 1), got {self.tau_plus}")
+        if self.neighbours is not None and (self.neighbours.dim() != 2 or self.neighbours.shape[0] != n):
+            raise ValueError(f"neighbours has shape {tuple(self.neighbours.shape)}, expected ({n}, k)")
 
     def cosine(self) -> Tensor:
         """(N, M) cosine similarities between anchors and candidates."""
