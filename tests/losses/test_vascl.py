@@ -66,9 +66,10 @@ def test_vascl_adds_the_virtual_term(perturbation):
     assert torch.isfinite(grad).all() and grad[:, 0].abs().sum() > 0
 
 
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 @pytest.mark.parametrize("seed", range(5))
-def test_adversarial_step_raises_the_neighbourhood_loss_over_its_random_start(seed):
-    pairs = KnnSampler(k=4)(batch(10 + seed, b=12))
+def test_adversarial_step_raises_the_neighbourhood_loss_over_its_random_start(seed, dtype):
+    pairs = KnnSampler(k=4)(batch(10 + seed, b=12).to(dtype))
     a, nbr, tau, eps = pairs.anchors, pairs.neighbours, 0.05, 0.5
     gen = torch.Generator().manual_seed(seed)
     start = random_unit(a, gen)

@@ -27,12 +27,18 @@ def _scores(query: Tensor, keys: Tensor) -> Tensor:
     return torch.einsum("bd,bkd->bk", query, keys)
 
 
+def _nce(pos: Tensor, neg: Tensor) -> Tensor:
+    """pos (B, 1), neg (B, k) logits -> (B,) -log(e^pos / (e^pos + sum e^neg)), written as
+    softplus(logsumexp(neg - pos)) so that small losses keep their precision in float32."""
+    return torch.nn.functional.softplus(torch.logsumexp(neg - pos, dim=1))
+
+
 def uni_neighbourhood_loss(anchors: Tensor, virtual: Tensor, neighbours: Tensor, temperature: float) -> Tensor:
     """anchors, virtual (B, D), neighbours (B, k) -> (B,) per-anchor loss (see module docstring)."""
     a, v = normalize(anchors, dim=-1), normalize(virtual, dim=-1)
     pos = (a * v).sum(-1, keepdim=True) / temperature
     neg = _scores(v, a[neighbours]) / temperature
-    return torch.logsumexp(torch.cat([pos, neg], dim=1), dim=1) - pos.squeeze(1)
+    return _nce(pos, neg)
 
 
 def bi_neighbourhood_loss(anchors: Tensor, virtual: Tensor, neighbours: Tensor, temperature: float) -> Tensor:
@@ -40,10 +46,10 @@ def bi_neighbourhood_loss(anchors: Tensor, virtual: Tensor, neighbours: Tensor, 
     a, v = normalize(anchors, dim=-1), normalize(virtual, dim=-1)
     a_n, v_n = a[neighbours], v[neighbours]
     pos = (a * v).sum(-1, keepdim=True) / temperature
-    anchor_rows = torch.cat([pos, _scores(a, a_n) / temperature, _scores(a, v_n) / temperature], dim=1)
+    anchor_rows = torch.cat([pos, _scores(a, a_n) / temperature, _scores(a, v_n) / temperature], dim=1)  # (B, 1+2k)
     virtual_rows = torch.cat([pos, _scores(v, a_n) / temperature, _scores(v, v_n) / temperature], dim=1)
     rows = torch.cat([anchor_rows, virtual_rows], dim=0)
-    return (torch.logsumexp(rows, dim=1) - rows[:, 0]).mean()
+    return _nce(rows[:, :1], rows[:, 1:]).mean()
 
 
 def random_unit(like: Tensor, generator: torch.Generator | None = None) -> Tensor:
