@@ -24,6 +24,7 @@ from sentemb.evaluation.encode_cache import CachedEncode
 from sentemb.evaluation.suite import flat_metrics, run_evaluators, sts_table, write_results
 from sentemb.evaluation.wandb_report import report_to_wandb
 from sentemb.run_info import save_run_info
+from sentemb.samplers.compat import check_compatible
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +37,16 @@ SETTING_ONLY_KEYS = ("triplet_weight",)
 
 
 def build_module(cfg: DictConfig):
-    """The LightningModule of `cfg.model`, joined with backbone, loss and sampler."""
+    """The LightningModule of `cfg.model`, joined with backbone, loss and sampler (checked to fit together
+    before the backbone loads)."""
+    loss, sampler = instantiate(cfg.loss), instantiate(cfg.sampler)
+    if cfg.model.get("trains", True):
+        check_compatible(loss, sampler, batch_size=(cfg.get("data") or {}).get("batch_size"))
     backbone = instantiate(cfg.backbone)
     model_cfg = OmegaConf.to_container(cfg.model, resolve=True)
     for key in (*NON_MODULE_KEYS, *SETTING_ONLY_KEYS):
         model_cfg.pop(key, None)
-    return instantiate(model_cfg, backbone=backbone, loss=instantiate(cfg.loss), sampler=instantiate(cfg.sampler))
+    return instantiate(model_cfg, backbone=backbone, loss=loss, sampler=sampler)
 
 
 def build_loggers(cfg: DictConfig) -> list:

@@ -56,6 +56,9 @@ class ArcConLoss(nn.Module):
     pairs.negative_weight (N, M) or None. Anchors without a positive are skipped.
     """
 
+    config_name = "arccon"
+    consumes = frozenset({"negative_weight"})  # optional ContrastivePairs fields it uses
+
     def __init__(self, temperature: float = 0.05, margin: float = DEFAULT_MARGIN, eps: float = 1e-6):
         super().__init__()
         self.temperature = check_temperature(temperature)

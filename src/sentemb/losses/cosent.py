@@ -22,6 +22,10 @@ class CoSENTLoss(nn.Module):
     A batch where all scores are equal has no ordered pair and gives log(1) = 0.
     """
 
+    config_name = "cosent"
+    consumes = frozenset({"pair_labels"})
+    requires = frozenset({"pair_labels"})
+
     def __init__(self, scale: float = 20.0):
         super().__init__()
         if not scale > 0:

@@ -17,6 +17,10 @@ from sentemb.samplers.pairs import ContrastivePairs
 class CosineRegressionLoss(nn.Module):
     """MSE between cos(u_i, v_i) and pair_labels[i]; input from sampler=paired: u, v (N, D), labels (N,)."""
 
+    config_name = "cosine_regression"
+    consumes = frozenset({"pair_labels"})
+    requires = frozenset({"pair_labels"})
+
     def forward(self, pairs: ContrastivePairs) -> Tensor:
         u, v, labels = aligned_pairs(pairs, "cosine_regression")
         cos = nn.functional.cosine_similarity(u, v, dim=-1)

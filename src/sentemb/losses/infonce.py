@@ -19,6 +19,7 @@ import torch
 from torch import Tensor, nn
 
 from sentemb.losses.hard_negatives import own_hard_negative_mask
+from sentemb.losses.debiased import debiased_info_nce
 from sentemb.samplers.pairs import ContrastivePairs
 
 
@@ -47,9 +48,15 @@ def multi_positive_info_nce(logits: Tensor, positive_mask: Tensor, negative_weig
 class InfoNCELoss(nn.Module):
     """NT-Xent with temperature `temperature` (> 0; SimCSE: 0.05) on `ContrastivePairs` -> scalar.
 
+    Pairs with tau_plus > 0 (sampler=debiased / hard) get DCL's debiased negative term
+    (`sentemb.losses.debiased`); tau_plus = 0 is the plain loss above, exactly.
+
     `hard_negative_weight` is added to the logit of each anchor's own hard negative (candidate k*N + i,
     k >= 1, as sampler=in_batch lays out triplets); with no hard negatives (M == N) it changes nothing.
     """
+
+    config_name = "infonce"
+    consumes = frozenset({"negative_weight", "tau_plus"})  # optional ContrastivePairs fields it uses
 
     def __init__(self, temperature: float = 0.05, hard_negative_weight: float = 0.0):
         super().__init__()
@@ -61,4 +68,7 @@ class InfoNCELoss(nn.Module):
         if self.hard_negative_weight:
             own = own_hard_negative_mask(logits.shape[0], logits.shape[1], logits.device)
             logits = logits + own.to(logits.dtype) * self.hard_negative_weight
+        if pairs.tau_plus > 0:
+            return debiased_info_nce(logits, pairs.positive_mask, pairs.negative_weight, pairs.tau_plus,
+                                     self.temperature)
         return multi_positive_info_nce(logits, pairs.positive_mask, pairs.negative_weight)

@@ -26,6 +26,10 @@ class SoftmaxClassifierLoss(nn.Module):
     Input: `ContrastivePairs` with anchors = u (N, n), candidates = v (N, n), pair_labels (N,) long.
     """
 
+    config_name = "sbert_softmax"
+    consumes = frozenset({"pair_labels"})
+    requires = frozenset({"pair_labels"})
+
     def __init__(self, num_labels: int = 3, embedding_dim: int | None = None):
         super().__init__()
         if num_labels < 2:

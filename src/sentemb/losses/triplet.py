@@ -38,6 +38,8 @@ def pairwise_distance(anchors: Tensor, candidates: Tensor, distance: str) -> Ten
 class TripletLoss(nn.Module):
     """Args: margin (>= 0), distance ("euclidean" | "cosine"), negatives ("own" | "all" | "hardest")."""
 
+    config_name = "triplet"
+
     def __init__(self, margin: float = 1.0, distance: str = "euclidean", negatives: str = "own"):
         super().__init__()
         if margin < 0:

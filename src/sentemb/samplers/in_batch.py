@@ -16,6 +16,8 @@ class InBatchSampler:
     negatives of every anchor, as in supervised SimCSE.
     """
 
+    config_name = "in_batch"
+
     def __call__(self, embeddings: Tensor, labels: Tensor | None = None) -> ContrastivePairs:
         b, v, _ = embeddings.shape
         if v < 2:

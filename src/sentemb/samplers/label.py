@@ -23,6 +23,9 @@ class LabelSampler:
     positive and is skipped by the loss; the label batch sampler (data.batching=label) prevents that.
     """
 
+    config_name = "label"
+    produces = {"negative_weight": "sampler=label excludes each example's similarity to itself"}
+
     def __call__(self, embeddings: Tensor, labels: Tensor | None = None) -> ContrastivePairs:
         if labels is None:
             raise ValueError("sampler=label needs class labels in the batch: use labelled data (data=banking77, "

@@ -17,6 +17,9 @@ from sentemb.samplers.pairs import ContrastivePairs
 class PairedSampler:
     """(B, V>=2, D) embeddings and (B,) labels (or None) -> ContrastivePairs(u, v, eye, pair_labels)."""
 
+    config_name = "paired"
+    produces = {"pair_labels": "sampler=paired gives each pair's label or score"}
+
     def __call__(self, embeddings: Tensor, labels: Tensor | None = None) -> ContrastivePairs:
         b, v, _ = embeddings.shape
         if v < 2:

@@ -20,6 +20,11 @@ class ContrastivePairs:
     pair_labels: (N,) labels of the pairs (anchors[i], candidates[i]) or None: NLI class ids (long) or
         similarity scores (float) for pair losses (sbert_softmax, cosine_regression, cosent); set by
         sampler=paired.
+    tau_plus: class prior of DCL (Chuang et al., 2020) in [0, 1): the chance that a negative shares the
+        anchor's class; > 0 asks the loss for the debiased estimator of the negative term (sampler=debiased,
+        sampler=hard). 0 = plain InfoNCE.
+    neighbours: (N, k) long or None: row i holds the indices (into `anchors`) of anchor i's k nearest
+        in-batch neighbours (VaSCL's neighbourhood; sampler=knn).
     """
 
     anchors: Tensor
@@ -27,6 +32,8 @@ class ContrastivePairs:
     positive_mask: Tensor
     negative_weight: Tensor | None = None
     pair_labels: Tensor | None = None
+    tau_plus: float = 0.0
+    neighbours: Tensor | None = None
 
     def __post_init__(self) -> None:
         n, m = self.anchors.shape[0], self.candidates.shape[0]
@@ -36,6 +43,10 @@ class ContrastivePairs:
             raise ValueError(f"negative_weight has shape {tuple(self.negative_weight.shape)}, expected ({n}, {m})")
         if self.pair_labels is not None and self.pair_labels.shape != (n,):
             raise ValueError(f"pair_labels has shape {tuple(self.pair_labels.shape)}, expected ({n},)")
+        if not 0.0 <= self.tau_plus < 1.0:
+            raise ValueError(f"tau_plus must be in [0, 1), got {self.tau_plus}")
+        if self.neighbours is not None and (self.neighbours.dim() != 2 or self.neighbours.shape[0] != n):
+            raise ValueError(f"neighbours has shape {tuple(self.neighbours.shape)}, expected ({n}, k)")
 
     def cosine(self) -> Tensor:
         """(N, M) cosine similarities between anchors and candidates."""

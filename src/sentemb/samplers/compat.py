@@ -1,0 +1,50 @@
+"""Start-up check that a loss can use what a sampler gives (one place for every such rule).
+
+A sampler may fill optional `ContrastivePairs` fields (`produces`: field -> the setting that asks for it);
+a loss says which optional fields it uses (`consumes`) and which it cannot do without (`requires`).
+A field given but not used, or needed but not given, is a configuration mistake: it is reported before
+any data is loaded, naming both settings. Samplers or losses without these attributes produce / use
+nothing optional.
+"""
+
+from __future__ import annotations
+
+FIELDS = {
+    "tau_plus": "DCL's debiasing prior tau_plus",
+    "negative_weight": "per-negative weights",
+    "neighbours": "k-nearest-neighbour neighbourhoods",
+}
+
+
+class IncompatibleConfigError(ValueError):
+    """A loss and a sampler (or a sampler and the data) that cannot be used together."""
+
+
+def _name(obj, group: str) -> str:
+    return f"{group}={getattr(obj, 'config_name', type(obj).__name__)}"
+
+
+def check_compatible(loss, sampler, batch_size: int | None = None) -> None:
+    """Raise IncompatibleConfigError if `loss` ignores or lacks a field of `sampler`'s pairs, or if
+    `batch_size` (data.batch_size) is too small for the sampler."""
+    produces: dict[str, str] = dict(getattr(sampler, "produces", {}) or {})
+    consumes = frozenset(getattr(loss, "consumes", ()))
+    requires = frozenset(getattr(loss, "requires", ()))
+    loss_name, sampler_name = _name(loss, "loss"), _name(sampler, "sampler")
+    ignored = [f for f in produces if f not in consumes]
+    if ignored:
+        what = "; ".join(f"{FIELDS.get(f, f)} ({produces[f]})" for f in ignored)
+        raise IncompatibleConfigError(
+            f"{loss_name} cannot use what {sampler_name} gives: {what}. The setting would be silently "
+            f"ignored; pick a loss that uses it (e.g. loss=infonce for tau_plus/weights, loss=vascl for "
+            f"neighbourhoods) or another sampler (e.g. sampler=in_batch).")
+    missing = [f for f in requires if f not in produces]
+    if missing:
+        what = "; ".join(FIELDS.get(f, f) for f in missing)
+        hint = " (sampler=knn gives them)" if "neighbours" in missing else ""
+        raise IncompatibleConfigError(f"{loss_name} needs {what}, which {sampler_name} does not give{hint}.")
+    min_batch = getattr(sampler, "min_batch_size", None)
+    if batch_size is not None and callable(min_batch) and batch_size < min_batch():
+        raise IncompatibleConfigError(
+            f"{sampler_name} ({', '.join(produces.values())}) needs data.batch_size >= {min_batch()}, "
+            f"got data.batch_size={batch_size}: lower sampler.k below the batch size or raise the batch size.")

@@ -1,0 +1,69 @@
+"""Hard negatives (HCL; Robinson et al., "Contrastive Learning with Hard Negative Samples", ICLR 2021).
+
+In-batch pairs whose negatives are reweighted by their similarity to the anchor, as in the authors' code
+(joshr17/HCL image/main.py, estimator='hard'):
+
+    imp_ij = exp(beta * s_ij / tau)           s = cosine, tau = the loss temperature, j a negative of i
+    w_ij   = imp_ij / mean_{j' negative of i} imp_ij'
+
+so the weights of each anchor's negatives average 1, and harder (more similar) negatives count more. The
+weights carry gradients, as in the reference code. Combined with DCL's correction through tau_plus; with
+beta = 0 every weight is exactly 1 and the loss is DCL's exactly (tau_plus = 0 too: plain InfoNCE).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import torch
+from torch import Tensor
+
+from sentemb.samplers.debiased import check_tau_plus
+from sentemb.samplers.in_batch import InBatchSampler
+from sentemb.samplers.pairs import ContrastivePairs
+
+
+class HardNegativeSampler:
+    """embeddings (B, V, D) -> in-batch `ContrastivePairs` with HCL weights (N, M) and `tau_plus`.
+
+    beta >= 0: concentration on hard negatives (HCL code default 1.0); tau_plus in [0, 1) (default 0.1);
+    temperature > 0: the tau of s / tau in the weights; conf/sampler/hard.yaml takes it from
+    loss.temperature.
+    """
+
+    config_name = "hard"
+
+    def __init__(self, beta: float = 1.0, tau_plus: float = 0.1, temperature: float | None = 0.05):
+        if not beta >= 0:
+            raise ValueError(f"sampler.beta must be >= 0, got {beta}")
+        if temperature is None or not temperature > 0:
+            raise ValueError(f"sampler.temperature must be > 0 (conf/sampler/hard.yaml takes it from "
+                             f"loss.temperature; set it when the loss has none), got {temperature}")
+        self.beta = float(beta)
+        self.tau_plus = check_tau_plus(tau_plus)
+        self.temperature = float(temperature)
+        self.in_batch = InBatchSampler()
+
+    @property
+    def produces(self) -> dict[str, str]:
+        """Optional ContrastivePairs fields this sampler fills -> the setting that asks for them."""
+        out = {"negative_weight": f"sampler.beta={self.beta}"}
+        if self.tau_plus > 0:
+            out["tau_plus"] = f"sampler.tau_plus={self.tau_plus}"
+        return out
+
+    def weights(self, pairs: ContrastivePairs) -> Tensor:
+        """(N, M) HCL weights: exp(beta s / tau) normalised by its mean over each anchor's negatives;
+        positives get weight 1 (the loss ignores it)."""
+        negatives = ~pairs.positive_mask
+        scaled = self.beta * pairs.cosine() / self.temperature
+        # shift by the row max for range; with beta = 0 every term is exp(0) = 1 exactly
+        shift = scaled.detach().masked_fill(~negatives, float("-inf")).max(dim=1, keepdim=True).values
+        shift = torch.nan_to_num(shift, neginf=0.0)  # an anchor without negatives
+        imp = torch.exp(scaled - shift).masked_fill(~negatives, 0.0)
+        mean = imp.sum(1, keepdim=True) / negatives.sum(1, keepdim=True).clamp(min=1)
+        return torch.where(negatives, imp / mean.clamp(min=torch.finfo(imp.dtype).tiny), torch.ones_like(imp))
+
+    def __call__(self, embeddings: Tensor, labels: Tensor | None = None) -> ContrastivePairs:
+        pairs = self.in_batch(embeddings, labels)
+        return replace(pairs, negative_weight=self.weights(pairs), tau_plus=self.tau_plus)
