@@ -13,6 +13,7 @@ FIELDS = {
     "tau_plus": "DCL's debiasing prior tau_plus",
     "negative_weight": "per-negative weights",
     "neighbours": "k-nearest-neighbour neighbourhoods",
+    "pair_labels": "labels or scores of row-aligned pairs",
 }
 
 
