@@ -78,3 +78,22 @@ def test_simcse_then_whitening_evaluates_and_saves(tiny_overrides, tmp_path):
     assert results["postprocess"]["output_dim"] == 8 and results["postprocess"]["sentences"] == len(SENTENCES)
     loaded = SentenceEncoder.load(tmp_path / "run" / "model")
     assert isinstance(loaded.postprocess, Whitening) and loaded.encode(SENTENCES).shape == (len(SENTENCES), 8)
+
+
+def test_sentemb_evaluate_fits_postprocess_on_a_saved_model(tiny_backbone_factory, tiny_corpus, tmp_path):
+    from hydra import compose, initialize_config_dir
+    from omegaconf import open_dict
+
+    from conftest import CONF_DIR
+    from sentemb.evaluate import evaluate
+
+    SentenceEncoder(tiny_backbone_factory(), pooling="mean").save(tmp_path / "m")
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = compose(config_name="evaluate", overrides=[
+            f"model_path={tmp_path / 'm'}", "eval=align_uniform", "postprocess=flow",
+            f"postprocess.corpus={tiny_corpus}", "postprocess.transform.steps=3"])
+    with open_dict(cfg):
+        cfg.output_dir = str(tmp_path / "eval")
+    payload = evaluate(cfg)
+    assert payload["postprocess"]["name"] == "flow" and len(payload["postprocess"]["flow_nll_first_last"]) == 2
+    assert "test/align" in payload["metrics"]
