@@ -1,4 +1,5 @@
-"""`python -m sentemb.evaluate model_path=PATH_OR_NAME eval=sts`: score a saved run or any HF model."""
+"""`python -m sentemb.evaluate model_path=PATH_OR_NAME eval=sts [postprocess=whitening]`: score a saved run or
+any HF model, optionally after fitting a post-processing transform on it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sentemb.paths import PROJECT_ROOT
 
 def evaluate(cfg: DictConfig) -> dict:
     """Load `cfg.model_path` (a sentemb or sentence-transformers folder, or any HF model) and run `cfg.eval`."""
+    from sentemb.encoder.postprocess.fitting import fit_postprocess
     from sentemb.encoder.sentence_encoder import SentenceEncoder
     from sentemb.run_info import save_run_info
     from sentemb.train import build_loggers, evaluate_and_save
@@ -21,8 +23,9 @@ def evaluate(cfg: DictConfig) -> dict:
     encoder = SentenceEncoder.load(cfg.model_path, pooling=cfg.model.get("pooling"),
                                    max_length=cfg.model.get("eval_max_length"),
                                    trust_remote_code=cfg.get("trust_remote_code", False))
+    extra = fit_postprocess(cfg, encoder)  # postprocess=whitening|flow (none keeps a saved one)
     return evaluate_and_save(cfg, encoder, build_loggers(cfg),
-                             {"model_path": str(cfg.model_path), "pooling": encoder.pooling})
+                             {"model_path": str(cfg.model_path), "pooling": encoder.pooling, **extra})
 
 
 @hydra.main(version_base="1.3", config_path=str(PROJECT_ROOT / "conf"), config_name="evaluate")

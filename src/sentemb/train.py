@@ -19,6 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 
 import sentemb.conf_resolvers  # noqa: F401  (registers ${sentemb.*:} resolvers)
 from sentemb.checkpointing import AtomicCheckpointIO, GracefulInterrupt, TrainingInterrupted
+from sentemb.encoder.postprocess.fitting import fit_postprocess
 from sentemb.evaluation.dev_callback import STSBDevScorer
 from sentemb.evaluation.encode_cache import CachedEncode
 from sentemb.evaluation.suite import flat_metrics, run_evaluators, sts_table, write_results
@@ -156,6 +157,7 @@ def train(cfg: DictConfig) -> float | None:
             extra["dev_best"] = {"stsb_spearman": dev.best, "step": dev.best_step}
         if not trainer.is_global_zero:
             return None
+    extra.update(fit_postprocess(cfg, encoder))  # postprocess=whitening|flow, fitted on the final encoder
     if cfg.trainer.get("fast_dev_run") and not cfg.get("eval_after_fast_dev_run", False):
         return None
     payload = evaluate_and_save(cfg, encoder, loggers, extra)

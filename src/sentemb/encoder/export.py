@@ -1,7 +1,10 @@
 """Saving a SentenceEncoder in Hugging Face layout and in sentence-transformers layout (one folder).
 
 sentence-transformers reads `modules.json`: Transformer at the folder root, then Pooling (1_Pooling),
-then Dense modules for BERT's pooler (pooling=cls) and for an MLP head kept at inference.
+then Dense modules for BERT's pooler (pooling=cls) and for an MLP head kept at inference, then the
+post-processing: whitening = a Dense module (weight W^T, bias -mu W, identity activation) and a Normalize
+module; a flow has no sentence-transformers module and is left out of that layout (with a warning): only
+`SentenceEncoder.load` applies it.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ log = logging.getLogger(__name__)
 
 ST_POOLING_MODE = {"cls": "cls_token", "cls_before_pooler": "cls_token", "mean": "mean_tokens", "max": "max_tokens"}
 TANH = "torch.nn.modules.activation.Tanh"
+IDENTITY = "torch.nn.modules.linear.Identity"
 
 
 def _write_json(path: Path, obj) -> None:
@@ -24,11 +28,11 @@ def _write_json(path: Path, obj) -> None:
     path.write_text(json.dumps(obj, indent=2) + "\n")
 
 
-def _save_dense(folder: Path, linear: nn.Linear) -> None:
+def _save_dense(folder: Path, linear: nn.Linear, activation: str = TANH) -> None:
     _write_json(
         folder / "config.json",
         {"in_features": linear.in_features, "out_features": linear.out_features, "bias": True,
-         "activation_function": TANH},
+         "activation_function": activation},
     )
     state = {"linear.weight": linear.weight.detach().cpu().contiguous(),
              "linear.bias": linear.bias.detach().cpu().contiguous()}
@@ -51,16 +55,29 @@ def save_sentence_transformers_layout(encoder, folder: Path) -> bool:
         {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
         {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
     ]
-    denses: list[nn.Linear] = []
+    denses: list[tuple[nn.Linear, str]] = []
     if encoder.pooling == "cls":
-        denses.append(encoder.model.pooler.dense)
+        denses.append((encoder.model.pooler.dense, TANH))
     if encoder.head is not None and encoder.head_in_eval:
-        denses.append(encoder.head.dense)
-    for linear in denses:
+        denses.append((encoder.head.dense, TANH))
+    post = getattr(encoder, "postprocess", None)
+    as_linear = getattr(post, "as_linear", None)
+    if as_linear is not None:
+        denses.append((as_linear(), IDENTITY))
+    elif post is not None:
+        log.warning("post-processing %s has no sentence-transformers module: the sentence-transformers layout "
+                    "in %s leaves it out (SentenceTransformer(...).encode gives the embeddings before it); "
+                    "SentenceEncoder.load applies it", type(post).__name__, folder)
+    for linear, activation in denses:
         idx = len(modules)
         sub = f"{idx}_Dense"
-        _save_dense(folder / sub, linear)
+        _save_dense(folder / sub, linear, activation)
         modules.append({"idx": idx, "name": str(idx), "path": sub, "type": "sentence_transformers.models.Dense"})
+    if as_linear is not None and getattr(post, "normalize", False):
+        idx = len(modules)
+        (folder / f"{idx}_Normalize").mkdir(exist_ok=True)
+        modules.append({"idx": idx, "name": str(idx), "path": f"{idx}_Normalize",
+                        "type": "sentence_transformers.models.Normalize"})
     _write_json(folder / "modules.json", modules)
     return True
 
@@ -75,8 +92,16 @@ def save_encoder(encoder, folder: Path) -> Path:
     if encoder.head is not None and encoder.head_in_eval:
         save_file({k: v.detach().cpu().contiguous() for k, v in encoder.head.state_dict().items()},
                   str(folder / HEAD_FILE))
-    _write_json(folder / SENTEMB_CONFIG, encoder.describe())
-    save_sentence_transformers_layout(encoder, folder)
+    post = getattr(encoder, "postprocess", None)
+    if post is not None:
+        from sentemb.encoder.postprocess.io import POSTPROCESS_DIR, save_postprocess
+
+        save_postprocess(post, folder)
+    _write_json(folder / SENTEMB_CONFIG, {**encoder.describe(),
+                                          "postprocess": None if post is None else POSTPROCESS_DIR})
+    if not save_sentence_transformers_layout(encoder, folder) and post is not None:
+        log.warning("no sentence-transformers layout written, so the post-processing is only in %s/%s",
+                    folder, POSTPROCESS_DIR)
     return folder
 
 

@@ -31,6 +31,10 @@ class SentenceEncoder(nn.Module):
         mlp_head: add SimCSE's Linear+tanh head on the pooled vector.
         head_in_eval: apply the head in eval mode too; False = SimCSE's "MLP in training only".
         max_length: truncation length for `encode` (training batches are truncated by the data module).
+
+    `postprocess` (default None): a fitted post-hoc transform (sentemb.encoder.postprocess: whitening, flow),
+    (N, H) -> (N, D'), applied by `encode` after pooling/head and before `normalize`; saved and loaded with
+    the model. Not applied by `forward` (training).
     """
 
     def __init__(
@@ -49,6 +53,7 @@ class SentenceEncoder(nn.Module):
         self.head = MLPHead(self.hidden_size) if mlp_head else None
         self.head_in_eval = head_in_eval
         self.max_length = int(max_length)
+        self.postprocess: nn.Module | None = None
 
     @property
     def hidden_size(self) -> int:
@@ -108,6 +113,8 @@ class SentenceEncoder(nn.Module):
             batch = [sentences[i] for i in order[start : start + batch_size]]
             features = {k: v.to(device) for k, v in self.tokenize(batch, max_length).items()}
             emb = self(**features).float()
+            if self.postprocess is not None:
+                emb = self.postprocess(emb)
             if normalize:
                 emb = torch.nn.functional.normalize(emb, dim=-1)
             out.append(emb.cpu())
@@ -122,7 +129,7 @@ class SentenceEncoder(nn.Module):
 
     @property
     def output_dim(self) -> int:
-        return self.hidden_size
+        return int(self.postprocess.output_dim) if self.postprocess is not None else self.hidden_size
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -167,4 +174,7 @@ class SentenceEncoder(nn.Module):
 
             encoder.head.load_state_dict(load_file(str(folder / HEAD_FILE)))
         encoder.backbone_name = saved.get("backbone", str(path_or_name))
+        from sentemb.encoder.postprocess.io import load_postprocess
+
+        encoder.postprocess = load_postprocess(folder)
         return encoder.eval()
