@@ -12,26 +12,21 @@ def _shared_candidates(sub: str) -> list[Path]:
     return [PROJECT_ROOT.parent / "shared" / sub, Path.cwd().parent / "shared" / sub]
 
 
+def _shared_dir(env: str, sub: str) -> Path:
+    value = os.environ.get(env)
+    if value:
+        return Path(value).expanduser()
+    return next((c for c in _shared_candidates(sub) if c.is_dir()), _shared_candidates(sub)[0])
+
+
 def data_dir() -> Path:
     """The data root: $SENTEMB_DATA_DIR, else ../shared/data beside the checkout (or beside the cwd)."""
-    env = os.environ.get("SENTEMB_DATA_DIR")
-    if env:
-        return Path(env).expanduser()
-    for cand in _shared_candidates("data"):
-        if cand.is_dir():
-            return cand
-    return _shared_candidates("data")[0]
+    return _shared_dir("SENTEMB_DATA_DIR", "data")
 
 
 def models_dir() -> Path:
     """The offline models root: $SENTEMB_MODELS_DIR, else ../shared/models beside the checkout."""
-    env = os.environ.get("SENTEMB_MODELS_DIR")
-    if env:
-        return Path(env).expanduser()
-    for cand in _shared_candidates("models"):
-        if cand.is_dir():
-            return cand
-    return _shared_candidates("models")[0]
+    return _shared_dir("SENTEMB_MODELS_DIR", "models")
 
 
 def minilm_path() -> str:
