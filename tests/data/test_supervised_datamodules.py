@@ -32,15 +32,15 @@ def test_labelled_readers(tmp_path):
     got = read_labelled_csv(write_labelled(tmp_path / "l.csv"))
     assert len(got.texts) == 21 and got.labels[0] == "intent_0"
     (tmp_path / "c.json").write_text(json.dumps({"train": [["hi there", "greet"]], "oos_train": [["x", "oos"]]}))
-    assert read_clinc150(tmp_path / "c.json").labels == ["greet"]
-    assert read_clinc150(tmp_path / "c.json", out_of_scope=True).labels == ["greet", "oos"]
+    assert read_clinc150(tmp_path / "c.json", "train").labels == ["greet"]
+    assert read_clinc150(tmp_path / "c.json", "train", include_oos=True).labels == ["greet", "oos"]
     (tmp_path / "snips" / "train").mkdir(parents=True)
     (tmp_path / "snips" / "train" / "seq.in").write_text("play a song \nbook a table\n")
     (tmp_path / "snips" / "train" / "label").write_text("PlayMusic\nBookRestaurant\n")
-    assert read_snips(tmp_path / "snips").texts == ["play a song", "book a table"]
+    assert read_snips(tmp_path / "snips", "train").texts == ["play a song", "book a table"]
     (tmp_path / "snips" / "train" / "label").write_text("PlayMusic\n")
-    with pytest.raises(DataFormatError, match="has 2 lines"):
-        read_snips(tmp_path / "snips")
+    with pytest.raises(DataFormatError, match="1 labels but .* has 2 texts"):
+        read_snips(tmp_path / "snips", "train")
 
 
 def test_labelled_datamodule_gives_two_views_and_two_per_label(tmp_path, tokenizer):

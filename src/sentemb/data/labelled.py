@@ -1,6 +1,7 @@
 """Texts with a class label (intent data sets, any labelled csv) for SupCon.
 
-Readers return `LabelledTexts` (texts and string labels) from the original files in ../shared/data:
+Readers return `LabelledTexts` (texts and string labels) from the original files in ../shared/data
+(the intent sets through `sentemb.data.intent_readers`, shared with the intent evaluator):
     banking77  en/banking77/{train,test}.csv, columns text,category (Casanueva et al. 2020)
     clinc150   en/clinc150/data_full.json, {"train": [[text, intent], ...], "val", "test", "oos_*"}
                (Larson et al. 2019); the out-of-scope lists are read only when asked for
@@ -13,12 +14,12 @@ rows, and serves batches with at least `per_label` rows of each label (data.batc
 from __future__ import annotations
 
 import csv
-import json
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
-from sentemb.data.errors import DataFormatError, format_error, require_file
+from sentemb.data.clustering_readers import LabelledTexts
+from sentemb.data.errors import DataFormatError, require_file
+from sentemb.data.intent_readers import read_banking77, read_clinc150, read_snips
 from sentemb.data.views_datamodule import ViewsData, ViewsDataModule
 
 log = logging.getLogger(__name__)
@@ -26,16 +27,10 @@ log = logging.getLogger(__name__)
 FORMATS = ("banking77", "clinc150", "snips", "csv")
 
 
-@dataclass
-class LabelledTexts:
-    texts: list[str]
-    labels: list[str]
-
-
 def read_labelled_csv(path: str | Path, text_column: str = "text", label_column: str = "label") -> LabelledTexts:
     """A csv with a header; `text_column` and `label_column` must be in it."""
     path = require_file(path)
-    out = LabelledTexts([], [])
+    texts, labels = [], []
     with open(path, encoding="utf8", newline="") as fh:
         reader = csv.DictReader(fh)
         missing = [c for c in (text_column, label_column) if c not in (reader.fieldnames or [])]
@@ -46,52 +41,9 @@ def read_labelled_csv(path: str | Path, text_column: str = "text", label_column:
             text, label = " ".join((row[text_column] or "").split()), (row[label_column] or "").strip()
             if not text or not label:
                 raise DataFormatError(f"{path}:{reader.line_num}: expected a text and a label, got {row}")
-            out.texts.append(text)
-            out.labels.append(label)
-    return out
-
-
-def read_banking77(directory: str | Path, split: str = "train") -> LabelledTexts:
-    """Banking77 `<directory>/<split>.csv` (split train or test), columns text,category."""
-    if split not in ("train", "test"):
-        raise ValueError(f"unknown Banking77 split {split!r}; expected 'train' or 'test'")
-    return read_labelled_csv(Path(directory) / f"{split}.csv", "text", "category")
-
-
-def read_clinc150(path: str | Path, split: str = "train", out_of_scope: bool = False) -> LabelledTexts:
-    """CLINC150 `data_full.json`: split train / val / test; `out_of_scope` adds the oos_<split> rows
-    (label 'oos')."""
-    path = require_file(path)
-    data = json.loads(path.read_text(encoding="utf8"))
-    keys = [split] + ([f"oos_{split}"] if out_of_scope else [])
-    out = LabelledTexts([], [])
-    for key in keys:
-        if key not in data:
-            raise DataFormatError(f"{path}: no '{key}' list (has {sorted(data)})")
-        for n, item in enumerate(data[key]):
-            if not (isinstance(item, list) and len(item) == 2):
-                raise DataFormatError(f"{path}: {key}[{n}] should be [text, intent], got {item!r:.80}")
-            out.texts.append(" ".join(str(item[0]).split()))
-            out.labels.append(str(item[1]))
-    return out
-
-
-def read_snips(directory: str | Path, split: str = "train") -> LabelledTexts:
-    """SNIPS `<directory>/<split>/seq.in` and `label` (split train / dev / test), line by line."""
-    folder = Path(directory) / split
-    seq_path, label_path = require_file(folder / "seq.in"), require_file(folder / "label")
-    texts = seq_path.read_text(encoding="utf8").splitlines()
-    labels = label_path.read_text(encoding="utf8").splitlines()
-    if len(texts) != len(labels):
-        raise DataFormatError(f"{seq_path} has {len(texts)} lines but {label_path} has {len(labels)}")
-    out = LabelledTexts([], [])
-    for lineno, (text, label) in enumerate(zip(texts, labels), start=1):
-        if not text.strip() or not label.strip():
-            raise format_error(seq_path if not text.strip() else label_path, lineno, "a text and a label",
-                               text if not text.strip() else label)
-        out.texts.append(" ".join(text.split()))
-        out.labels.append(label.strip())
-    return out
+            texts.append(text)
+            labels.append(label)
+    return LabelledTexts(path.stem, texts, labels)
 
 
 def read_labelled(format: str, path: str | Path, split: str = "train", text_column: str = "text",

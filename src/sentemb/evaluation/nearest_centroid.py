@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sentemb.data.labelled import LabelledTexts, read_banking77, read_clinc150, read_snips
+from sentemb.data.clustering_readers import LabelledTexts
+from sentemb.data.intent_readers import read_banking77, read_clinc150, read_snips
 from sentemb.evaluation.sts import Encode, encode_unique
 
 TASKS = ("banking77", "clinc150", "snips")
@@ -75,7 +76,7 @@ class NearestCentroidEvaluator:
             rows = [i for i, y in enumerate(train.labels) if y == label]
             keep += sorted(rng.permutation(rows)[: self.max_train_per_label].tolist())
         keep.sort()
-        return LabelledTexts([train.texts[i] for i in keep], [train.labels[i] for i in keep]), test
+        return LabelledTexts(train.name, [train.texts[i] for i in keep], [train.labels[i] for i in keep]), test
 
     def __call__(self, encode: Encode) -> dict[str, float]:
         scores = {}

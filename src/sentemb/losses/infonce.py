@@ -18,8 +18,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from sentemb.losses.hard_negatives import own_hard_negative_mask
 from sentemb.losses.debiased import debiased_info_nce
+from sentemb.losses.hard_negatives import own_hard_negative_mask
 from sentemb.samplers.pairs import ContrastivePairs
 
 
