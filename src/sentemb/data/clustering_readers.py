@@ -14,7 +14,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from sentemb.data.errors import DataFormatError, format_error, require_file
+from sentemb.data.errors import DataFormatError, format_error
+from sentemb.data.textio import read_lines  # noqa: F401  (re-exported for readers)
 
 __all__ = ["STC_SETS", "LabelledTexts", "read_lines", "read_stc", "stc_dir"]
 
@@ -45,20 +46,6 @@ class LabelledTexts:
 
     def counts(self) -> Counter:
         return Counter(self.labels)
-
-
-def read_lines(path: str | Path) -> list[str]:
-    """UTF-8 lines of `path` without line ends; a leading BOM is dropped; bad bytes name the line."""
-    path = require_file(path)
-    lines = []
-    with open(path, "rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            try:
-                line = raw.decode("utf-8").rstrip("\r\n")
-            except UnicodeDecodeError:
-                raise format_error(path, lineno, "expected UTF-8 text", raw.decode("utf-8", "replace")) from None
-            lines.append(line.removeprefix("\ufeff") if lineno == 1 else line)
-    return lines
 
 
 def stc_dir(data_dir: str | Path) -> Path:

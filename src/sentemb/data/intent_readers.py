@@ -10,11 +10,13 @@ Each returns `LabelledTexts` (texts and string intent labels) of one split. Layo
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
 from sentemb.data.clustering_readers import LabelledTexts, read_lines
 from sentemb.data.errors import DataFormatError, format_error, require_file
+from sentemb.data.textio import read_text
 
 __all__ = ["INTENT_SETS", "read_banking77", "read_clinc150", "read_intent_set", "read_snips"]
 
@@ -32,7 +34,7 @@ def read_banking77(directory: str | Path, split: str) -> LabelledTexts:
         raise ValueError(f"unknown Banking77 split {split!r}; expected 'train' or 'test'")
     path = require_file(Path(directory) / f"{split}.csv")
     texts, labels = [], []
-    with open(path, encoding="utf-8-sig", newline="") as fh:
+    with io.StringIO(read_text(path), newline="") as fh:
         reader = csv.reader(fh)
         header = next(reader, None)
         if header is None or [h.strip() for h in header[:2]] != ["text", "category"]:
@@ -44,6 +46,8 @@ def read_banking77(directory: str | Path, split: str) -> LabelledTexts:
                 raise format_error(path, reader.line_num, "expected 'text,category'", ",".join(row))
             texts.append(_norm(row[0]))
             labels.append(row[1].strip())
+    if not texts:
+        raise DataFormatError(f"{path}: no 'text,category' rows after the header")
     return LabelledTexts(f"banking77.{split}", texts, labels)
 
 
@@ -54,7 +58,7 @@ def read_clinc150(path: str | Path, split: str, include_oos: bool = False) -> La
         raise ValueError(f"unknown CLINC150 split {split!r}; expected 'train', 'val' or 'test'")
     path = require_file(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_text(path))
     except json.JSONDecodeError as err:
         raise DataFormatError(f"{path}:{err.lineno}: not valid JSON ({err.msg})") from None
     keys = [split, f"oos_{split}"] if include_oos else [split]

@@ -14,12 +14,14 @@ rows, and serves batches with at least `per_label` rows of each label (data.batc
 from __future__ import annotations
 
 import csv
+import io
 import logging
 from pathlib import Path
 
 from sentemb.data.clustering_readers import LabelledTexts
 from sentemb.data.errors import DataFormatError, require_file
 from sentemb.data.intent_readers import read_banking77, read_clinc150, read_snips
+from sentemb.data.textio import read_text
 from sentemb.data.views_datamodule import ViewsData, ViewsDataModule
 
 log = logging.getLogger(__name__)
@@ -31,7 +33,7 @@ def read_labelled_csv(path: str | Path, text_column: str = "text", label_column:
     """A csv with a header; `text_column` and `label_column` must be in it."""
     path = require_file(path)
     texts, labels = [], []
-    with open(path, encoding="utf8", newline="") as fh:
+    with io.StringIO(read_text(path), newline="") as fh:
         reader = csv.DictReader(fh)
         missing = [c for c in (text_column, label_column) if c not in (reader.fieldnames or [])]
         if missing:
@@ -43,6 +45,8 @@ def read_labelled_csv(path: str | Path, text_column: str = "text", label_column:
                 raise DataFormatError(f"{path}:{reader.line_num}: expected a text and a label, got {row}")
             texts.append(text)
             labels.append(label)
+    if not texts:
+        raise DataFormatError(f"{path}: no labelled rows after the header")
     return LabelledTexts(path.stem, texts, labels)
 
 

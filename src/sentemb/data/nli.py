@@ -14,11 +14,13 @@ a premise with at least one entailment and one contradiction hypothesis gives on
 from __future__ import annotations
 
 import csv
+import io
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from sentemb.data.errors import DataFormatError, format_error, require_file
+from sentemb.data.textio import read_text
 from sentemb.data.views_datamodule import ViewsData, ViewsDataModule
 
 log = logging.getLogger(__name__)
@@ -53,7 +55,7 @@ def read_snli(directory: str | Path, splits: tuple[str, ...] | list[str] = ("dev
     skipped = 0
     for split in splits:
         files = [require_file(directory / f"{name}.{split}") for name in ("s1", "s2", "labels")]
-        s1, s2, labels = (f.read_text(encoding="utf8").splitlines() for f in files)
+        s1, s2, labels = (read_text(f).splitlines() for f in files)
         if not len(s1) == len(s2) == len(labels):
             raise DataFormatError(f"{directory}: s1.{split}, s2.{split}, labels.{split} have {len(s1)}, {len(s2)}, "
                                   f"{len(labels)} lines; they must pair up line by line")
@@ -91,7 +93,7 @@ def snli_triplets(pairs: NLIPairs) -> list[tuple[str, str, str]]:
 def read_triplet_csv(path: str | Path, columns: tuple[str, str, str] = TRIPLET_COLUMNS) -> list[tuple[str, str, str]]:
     """Rows (anchor, positive, hard negative) of a csv with a header naming `columns` (SimCSE's layout)."""
     path = require_file(path)
-    with open(path, encoding="utf8", newline="") as fh:
+    with io.StringIO(read_text(path), newline="") as fh:
         reader = csv.DictReader(fh)
         missing = [c for c in columns if c not in (reader.fieldnames or [])]
         if missing:

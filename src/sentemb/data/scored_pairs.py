@@ -13,12 +13,14 @@ Batches: V = 2 (s1, s2) + labels, built by PairBuilder; batching=no_duplicates b
 from __future__ import annotations
 
 import csv
+import io
 import logging
 from pathlib import Path
 
 from sentemb.data.errors import DataFormatError, require_file
 from sentemb.data.nli import SBERT_LABEL_IDS, read_snli
 from sentemb.data.sts_readers import read_stsb
+from sentemb.data.textio import read_text
 from sentemb.data.views_datamodule import ViewsData, ViewsDataModule
 
 log = logging.getLogger(__name__)
@@ -38,7 +40,7 @@ def read_pair_csv(path: str | Path, columns: tuple[str, str, str] = ("sentence1"
     """(s1, s2) rows and labels of a csv whose header names `columns`; ints if every label is an int."""
     path = require_file(path)
     pairs, labels = [], []
-    with open(path, encoding="utf8", newline="") as fh:
+    with io.StringIO(read_text(path), newline="") as fh:
         reader = csv.DictReader(fh)
         missing = [c for c in columns if c not in (reader.fieldnames or [])]
         if missing:

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sentemb.data.errors import DataFormatError, format_error, require_file
+from sentemb.data.errors import DataFormatError, format_error
+from sentemb.data.textio import read_text
 
 __all__ = [
     "STS_SUBSETS", "STS_YEARS", "SICK_FILES", "SentencePairs", "read_sick", "read_stsb", "read_sts_year",
@@ -62,7 +63,7 @@ def _norm(sentence: str) -> str:
 
 
 def _lines(path: Path) -> list[str]:
-    return require_file(path).read_text(encoding="utf8").splitlines()
+    return read_text(path).splitlines()
 
 
 def _score(path: Path, lineno: int, text: str, line: str) -> float:
