@@ -64,3 +64,15 @@ def test_model_defaults_and_command_line_overrides(model, loss, sampler, data, t
         assert compose_config(order, tmp_path).loss._target_ == "sentemb.losses.triplet.TripletLoss"
     cfg = compose_config([f"model={model}", "sampler=in_batch", "data=text_file", "data.path=/tmp/x"], tmp_path)
     assert cfg.sampler._target_.endswith("InBatchSampler") and cfg.data._target_.endswith("TextDataModule")
+
+
+@pytest.mark.parametrize("recipe", [o for o in options("experiment") if o.endswith("_base")])
+def test_paper_recipes_train_the_whole_schedule(recipe, tmp_path):
+    cfg = compose_config([f"experiment={recipe}"], tmp_path)
+    assert cfg.trainer.max_steps == -1 and cfg.trainer.max_epochs >= 1
+
+
+def test_default_job_is_the_quick_cpu_demo(tmp_path):
+    default, demo = compose_config([], tmp_path), compose_config(["experiment=quick_cpu"], tmp_path)
+    assert default.trainer.max_steps == demo.trainer.max_steps == 100
+    assert default.model.name == demo.model.name == "simcse_unsup" and default.trainer.accelerator == "cpu"
