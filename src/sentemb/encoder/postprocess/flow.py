@@ -8,6 +8,12 @@ sentences are then compared in the Gaussian (latent) space.
 
 Training is short and fixed-length (`steps` Adam steps on random batches of the fitting corpus), so a CPU
 run takes seconds to minutes; the loss of every step is kept in `loss_history`.
+
+Degenerate inputs: maximum likelihood is unbounded when a dimension is constant (or dimensions are collinear):
+the flow can shrink it without limit. all-MiniLM-L6-v2's mean-pooled embeddings have 3 such dimensions
+(std < 1e-4 against a mean std of 0.27), and training on them diverges (NLL rising to ~1e4). So each training
+batch gets fresh Gaussian noise of std `noise` x the mean per-dimension std of the fitting data (the
+dequantisation trick of flows on discrete data); evaluation uses the clean inputs. noise=0 turns it off.
 """
 
 from __future__ import annotations
@@ -38,22 +44,26 @@ class Flow(nn.Module):
         hidden: width of each coupling's MLP.
         lu: LU-parametrised invertible linear maps (logdet O(D)); False = free matrices with slogdet.
         steps, batch_size, lr, weight_decay: Adam training in `fit` (postprocess.transform.steps, ...).
-        seed: seeds the layer initialisation and batch order.
+        noise: training-noise std relative to the data's mean per-dimension std (see the module docstring).
+        seed: seeds the layer initialisation, batch order and noise.
         dim: input width D; given when loading a saved flow, else set by `fit`.
     """
 
     def __init__(self, depth: int = 3, hidden: int = 32, lu: bool = True, steps: int = 500, batch_size: int = 256,
-                 lr: float = 1e-3, weight_decay: float = 0.0, seed: int = 0, dim: int | None = None,
-                 log_every: int = 100):
+                 lr: float = 1e-3, weight_decay: float = 0.0, noise: float = 0.01, seed: int = 0,
+                 dim: int | None = None, log_every: int = 100):
         super().__init__()
         for name, value in (("depth", depth), ("hidden", hidden), ("steps", steps), ("batch_size", batch_size)):
             if int(value) < 1:
                 raise ValueError(f"postprocess.transform.{name} must be >= 1, got {value}")
         if float(lr) <= 0:
             raise ValueError(f"postprocess.transform.lr must be > 0, got {lr}")
+        if float(noise) < 0:
+            raise ValueError(f"postprocess.transform.noise must be >= 0, got {noise}")
         self.depth, self.hidden, self.lu = int(depth), int(hidden), bool(lu)
         self.steps, self.batch_size, self.lr = int(steps), int(batch_size), float(lr)
-        self.weight_decay, self.seed, self.log_every = float(weight_decay), int(seed), int(log_every)
+        self.weight_decay, self.noise = float(weight_decay), float(noise)
+        self.seed, self.log_every = int(seed), int(log_every)
         self.dim: int | None = None
         self.layers = nn.ModuleList()
         self.loss_history: list[float] = []
@@ -75,7 +85,8 @@ class Flow(nn.Module):
     def config(self) -> dict[str, Any]:
         """The constructor arguments that rebuild this flow (saved as json beside the weights)."""
         return {"depth": self.depth, "hidden": self.hidden, "lu": self.lu, "steps": self.steps,
-                "batch_size": self.batch_size, "lr": self.lr, "weight_decay": self.weight_decay, "seed": self.seed,
+                "batch_size": self.batch_size, "lr": self.lr, "weight_decay": self.weight_decay, "noise": self.noise,
+                "seed": self.seed,
                 "dim": self.dim, "log_every": self.log_every}
 
     def transform(self, x: Tensor) -> tuple[Tensor, Tensor]:
@@ -114,13 +125,17 @@ class Flow(nn.Module):
         self.to(device)
         x = x.to(device)
         generator = torch.Generator().manual_seed(self.seed)
+        noise_std = self.noise * float(x.std(0).mean())
         optimizer = torch.optim.Adam(self.parameters(), lr=self.lr, weight_decay=self.weight_decay)
         self.train()
         self.loss_history = []
         with torch.enable_grad():
             for step in range(self.steps):
                 idx = torch.randint(len(x), (min(self.batch_size, len(x)),), generator=generator)
-                loss = self.nll(x[idx.to(device)])
+                batch = x[idx.to(device)]
+                if noise_std > 0:
+                    batch = batch + noise_std * torch.randn(batch.shape, generator=generator).to(device)
+                loss = self.nll(batch)
                 if not torch.isfinite(loss):
                     raise FloatingPointError(f"flow training diverged at step {step} (loss {loss.item()}); "
                                              "lower postprocess.transform.lr")
