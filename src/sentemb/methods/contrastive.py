@@ -90,12 +90,25 @@ class ContrastiveModule(L.LightningModule):
             return embeddings, labels
         return gather_with_grad(embeddings), (gather_no_grad(labels) if labels is not None else None)
 
+    def sample(self, embeddings: Tensor, labels: Tensor | None, batch: Batch):
+        """sampler(embeddings, labels) -> ContrastivePairs; samplers with `uses_text_ids` also get the
+        batch's (gathered) `text_ids=` (B, V) or None. Embeddings and labels are gathered already."""
+        if not getattr(self.sampler, "uses_text_ids", False):
+            return self.sampler(embeddings, labels)
+        text_ids = batch.text_ids
+        if text_ids is not None and self.hparams.gather_across_devices:
+            text_ids = gather_no_grad(text_ids.contiguous())
+        return self.sampler(embeddings, labels, text_ids=text_ids)
+
     def training_step(self, batch: Batch, batch_idx: int) -> Tensor:
         if not self.automatic_optimization:
             return self._grad_cache_step(batch)
         local = self.embed(batch)
         embeddings, labels = self._gather(local, batch.labels)
-        loss = self.loss_fn(self.sampler(embeddings, labels))
+        pairs = self.sample(embeddings, labels, batch)
+        for name, value in (pairs.stats or {}).items():
+            self.log(f"train/{name}", float(value), batch_size=len(batch))
+        loss = self.loss_fn(pairs)
         if self.auxiliary is not None:
             loss = self._add_auxiliary(loss, batch, local)
         if not self._finite(loss, batch):
