@@ -24,8 +24,11 @@ Layouts (`anchors`):
 `base` adds a negative weighting on the negatives that remain: in_batch (none), debiased (DCL's tau_plus),
 hard (HCL's beta-weights, normalised over the remaining negatives, with tau_plus). DCL's estimator gives each
 positive its own term with the other positives outside the denominator, so mode=attract is refused with
-tau_plus > 0 (attract with base=hard needs sampler.tau_plus=0). The momentum-encoder similarity of Chen et
-al. is not implemented: similarities come from the batch's own embeddings.
+tau_plus > 0 (attract with base=hard needs sampler.tau_plus=0).
+
+Similarities for top_k / threshold come from the batch's own embeddings, or with `momentum` = m from a
+momentum copy of the encoder (`sentemb.methods.momentum`, eval mode, EMA with m after every step), which
+ContrastiveModule runs on the batch and passes as `detect_embeddings` (Chen et al.'s stable detector).
 """
 
 from __future__ import annotations
@@ -91,6 +94,7 @@ class FalseNegativeSampler:
         dedupe: (eliminate with same_text) also remove the later copies of a repeated text from the batch: as
             candidates of every anchor (weight 0) and as anchors (no positive, skipped by the loss), so the loss
             is InfoNCE on the de-duplicated batch. Logged: stats["duplicates_removed"].
+        momentum: null, or m in [0, 1): top_k / threshold similarities from a momentum encoder (see above).
         tau_plus: DCL's prior for base=debiased / hard (null = 0.1, their default); beta: HCL's concentration
             for base=hard (null = 1.0); temperature: HCL's tau (conf takes loss.temperature).
     """
@@ -100,8 +104,8 @@ class FalseNegativeSampler:
 
     def __init__(self, mode: str = "eliminate", base: str = "in_batch", anchors: str = "first_view",
                  same_text: bool = True, same_label: bool = True, top_k: int = 0, threshold: float | None = None,
-                 dedupe: bool = False, tau_plus: float | None = None, beta: float | None = None,
-                 temperature: float | None = 0.05):
+                 dedupe: bool = False, momentum: float | None = None, tau_plus: float | None = None,
+                 beta: float | None = None, temperature: float | None = 0.05):
         for name, value, allowed in (("mode", mode, MODES), ("base", base, BASES), ("anchors", anchors, ANCHORS)):
             if value not in allowed:
                 raise ValueError(f"sampler.{name} must be one of {allowed}, got {value!r}")
@@ -115,6 +119,12 @@ class FalseNegativeSampler:
         if dedupe and not (same_text and mode == "eliminate"):
             raise ValueError("sampler.dedupe=true removes repeated texts from the batch and goes with "
                              "sampler.mode=eliminate and sampler.same_text=true; set sampler.dedupe=false")
+        if momentum is not None and not (top_k or threshold is not None):
+            raise ValueError(f"sampler.momentum={momentum} gives the similarities of sampler.top_k / threshold "
+                             "detection, which are off: set one of them or leave momentum null")
+        if momentum is not None and not 0.0 <= momentum < 1.0:
+            raise ValueError(f"sampler.momentum must be in [0, 1) or null, got {momentum}")
+        self.momentum = None if momentum is None else float(momentum)
         self.mode, self.base, self.anchors, self.dedupe = mode, base, anchors, bool(dedupe)
         self.same_text, self.same_label = bool(same_text), bool(same_label)
         self.top_k, self.threshold = int(top_k), None if threshold is None else float(threshold)
@@ -172,7 +182,8 @@ class FalseNegativeSampler:
         return later_example[a_ex], later(text_ids[c_of])
 
     def detect(self, pairs: ContrastivePairs, negatives: Tensor, anchor_of: tuple[Tensor, Tensor],
-               cand_of: tuple[Tensor, Tensor], labels: Tensor | None, text_ids: Tensor | None) -> Tensor:
+               cand_of: tuple[Tensor, Tensor], labels: Tensor | None, text_ids: Tensor | None,
+               detect_embeddings: Tensor | None = None) -> Tensor:
         """(N, M) bool: the negatives flagged as false negatives."""
         flagged = torch.zeros_like(negatives)
         if self.same_text:
@@ -190,16 +201,23 @@ class FalseNegativeSampler:
             flagged |= same & self.carries_label(cand_of, text_ids).unsqueeze(0)
         if self.top_k or self.threshold is not None:
             with torch.no_grad():
-                similarity = pairs.cosine().detach()
+                if self.momentum is not None:
+                    similarity = layout(detect_embeddings.detach(), self.anchors)[0].cosine()
+                else:
+                    similarity = pairs.cosine().detach()
             if self.top_k:
                 flagged |= top_k_mask(similarity, negatives, self.top_k)
             if self.threshold is not None:
                 flagged |= similarity >= self.threshold
         return flagged & negatives
 
-    def __call__(self, embeddings: Tensor, labels: Tensor | None = None,
-                 text_ids: Tensor | None = None) -> ContrastivePairs:
+    def __call__(self, embeddings: Tensor, labels: Tensor | None = None, text_ids: Tensor | None = None,
+                 detect_embeddings: Tensor | None = None) -> ContrastivePairs:
         b, v, _ = embeddings.shape
+        if self.momentum is not None and (detect_embeddings is None or detect_embeddings.shape[:2] != (b, v)):
+            got = None if detect_embeddings is None else tuple(detect_embeddings.shape)
+            raise ValueError(f"sampler.momentum={self.momentum} needs the momentum encoder's embeddings of the batch "
+                             f"(detect_embeddings of shape ({b}, {v}, D), got {got}); ContrastiveModule gives them")
         if labels is not None and labels.shape != (b,):
             raise ValueError(f"sampler=false_negative: labels have shape {tuple(labels.shape)}, expected ({b},)")
         if text_ids is not None:
@@ -212,7 +230,8 @@ class FalseNegativeSampler:
                                  "sampler.anchors=first_view")
         pairs, excluded, a_ex, a_view, c_ex, c_view = layout(embeddings, self.anchors)
         negatives = ~pairs.positive_mask & ~excluded
-        flagged = self.detect(pairs, negatives, (a_ex, a_view), (c_ex, c_view), labels, text_ids)
+        flagged = self.detect(pairs, negatives, (a_ex, a_view), (c_ex, c_view), labels, text_ids,
+                              detect_embeddings)
         positive = pairs.positive_mask | flagged if self.mode == "attract" else pairs.positive_mask
         weight = (~excluded).to(embeddings.dtype)
         if self.hard is not None:  # HCL weights normalised over the negatives that remain
