@@ -18,6 +18,8 @@ class Batch:
 
     extra: further tensor blocks a method's auxiliary objectives read, by name (e.g. ArcCSE's masked-span
     triplets "triplet_input_ids"/"triplet_attention_mask" of shape (B, 3, L)); not seen by the sampler.
+    text_ids: (B, V) int64 or None: id of each view's normalised text (`sentemb.data.text_ids`), for samplers
+        that flag duplicates of an anchor (sampler=false_negative).
     """
 
     input_ids: Tensor
@@ -25,6 +27,7 @@ class Batch:
     labels: Tensor | None = None
     index: Tensor | None = None
     extra: dict[str, Tensor] | None = None
+    text_ids: Tensor | None = None
 
     @property
     def num_views(self) -> int:
@@ -57,8 +60,13 @@ class DropoutPairBuilder:
         ids, mask = pad_sequences([r["input_ids"] for r in rows], self.pad_token_id)
         b, length = ids.shape
         index = torch.as_tensor([r.get("index", -1) for r in rows], dtype=torch.long)
+        text_ids = None
+        if all("text_id" in r for r in rows):  # every view is the same text
+            text_ids = torch.as_tensor([r["text_id"] for r in rows], dtype=torch.long)
+            text_ids = text_ids.unsqueeze(1).expand(b, self.num_views)
         return Batch(
             input_ids=ids.unsqueeze(1).expand(b, self.num_views, length),
             attention_mask=mask.unsqueeze(1).expand(b, self.num_views, length),
             index=index,
+            text_ids=text_ids,
         )

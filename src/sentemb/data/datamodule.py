@@ -11,6 +11,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from sentemb.data.resumable import ResumableShuffleSampler, progress_of
+from sentemb.data.text_ids import text_ids
 from sentemb.data.text_reader import read_text_lines
 from sentemb.data.tokenized import tokenize_to_dataset
 
@@ -18,16 +19,21 @@ log = logging.getLogger(__name__)
 
 
 class TokenListDataset(Dataset):
-    """Rows {"input_ids": list[int], "index": int} held as plain Python lists (no per-row Arrow decode)."""
+    """Rows {"input_ids": list[int], "index": int} held as plain Python lists (no per-row Arrow decode);
+    with `text_ids` (one int64 per row, `sentemb.data.text_ids`) rows also carry "text_id"."""
 
-    def __init__(self, token_lists: list[list[int]]):
+    def __init__(self, token_lists: list[list[int]], text_ids: list[int] | None = None):
         self.token_lists = token_lists
+        self.text_ids = text_ids
 
     def __len__(self) -> int:
         return len(self.token_lists)
 
     def __getitem__(self, i: int) -> dict:
-        return {"input_ids": self.token_lists[i], "index": i}
+        row = {"input_ids": self.token_lists[i], "index": i}
+        if self.text_ids is not None:
+            row["text_id"] = self.text_ids[i]
+        return row
 
 
 class TextDataModule(L.LightningDataModule):
@@ -83,7 +89,7 @@ class TextDataModule(L.LightningDataModule):
         source = {"path": str(self.path.resolve()), "size": stat.st_size, "mtime": stat.st_mtime,
                   "max_lines": self.max_lines}
         ds = tokenize_to_dataset(lines.sentences, self.tokenizer, self.max_length, self.cache_dir, source)
-        self.train_set = TokenListDataset(ds["input_ids"])
+        self.train_set = TokenListDataset(ds["input_ids"], text_ids(lines.sentences))
         log.info("training sentences: %d from %s (%d empty lines dropped)", len(self.train_set), self.path,
                  self.dropped_empty)
 

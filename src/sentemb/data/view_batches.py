@@ -30,13 +30,18 @@ def _views_batch(rows: list[dict], pad_id: int, expected_views: int, repeat: int
     ids, mask = pad_sequences(flat, pad_id)
     b, length = len(rows), ids.shape[1]
     ids, mask = ids.view(b, got, length), mask.view(b, got, length)
+    text_ids = None
+    if all("text_ids" in r for r in rows):
+        text_ids = torch.as_tensor([r["text_ids"] for r in rows], dtype=torch.long).view(b, got)
     if repeat > 1:
         ids, mask = ids.repeat_interleave(repeat, dim=1), mask.repeat_interleave(repeat, dim=1)
+        text_ids = None if text_ids is None else text_ids.repeat_interleave(repeat, dim=1)
     return Batch(
         input_ids=ids,
         attention_mask=mask,
         labels=None if any(label is None for label in labels) else torch.as_tensor(labels),
         index=torch.as_tensor([r.get("index", -1) for r in rows], dtype=torch.long),
+        text_ids=text_ids,
     )
 
 

@@ -19,6 +19,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from sentemb.data.batch_samplers import LabelBatchSampler, NoDuplicatesBatchSampler
+from sentemb.data.text_ids import text_ids
 from sentemb.data.tokenized import tokenize_to_dataset
 
 log = logging.getLogger(__name__)
@@ -42,16 +43,20 @@ class ViewsData:
 
 
 class ViewsDataset(Dataset):
-    """Rows {"views": [ids per view], "label": label or None, "index": i} held as Python lists."""
+    """Rows {"views": [ids per view], "label": label or None, "index": i} held as Python lists; with
+    `text_ids` (one list of V int64 per row, `sentemb.data.text_ids`) rows also carry "text_ids"."""
 
-    def __init__(self, views: list[list[list[int]]], labels: list | None):
-        self.views, self.labels = views, labels
+    def __init__(self, views: list[list[list[int]]], labels: list | None, text_ids: list[list[int]] | None = None):
+        self.views, self.labels, self.text_ids = views, labels, text_ids
 
     def __len__(self) -> int:
         return len(self.views)
 
     def __getitem__(self, i: int) -> dict:
-        return {"views": self.views[i], "label": None if self.labels is None else self.labels[i], "index": i}
+        row = {"views": self.views[i], "label": None if self.labels is None else self.labels[i], "index": i}
+        if self.text_ids is not None:
+            row["text_ids"] = self.text_ids[i]
+        return row
 
 
 class ViewsDataModule(L.LightningDataModule):
@@ -98,7 +103,9 @@ class ViewsDataModule(L.LightningDataModule):
         ds = tokenize_to_dataset(flat, self.tokenizer, self.max_length, self.cache_dir,
                                  {**data.source_id, "views": v})
         ids = ds["input_ids"][:]  # one conversion to Python lists, not one Arrow decode per row
-        self.train_set = ViewsDataset([ids[i * v:(i + 1) * v] for i in range(len(data.texts))], data.labels)
+        tids = text_ids(flat)
+        self.train_set = ViewsDataset([ids[i * v:(i + 1) * v] for i in range(len(data.texts))], data.labels,
+                                      [tids[i * v:(i + 1) * v] for i in range(len(data.texts))])
         log.info("training rows: %d with %d text(s) each from %s", len(self.train_set), v, data.source_id)
 
     def batch_sampler(self):

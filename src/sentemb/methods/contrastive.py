@@ -19,6 +19,7 @@ from sentemb.encoder.backbone import Backbone
 from sentemb.encoder.sentence_encoder import SentenceEncoder
 from sentemb.methods.faults import non_finite_loss_error
 from sentemb.methods.grad_cache import grad_cache_backward
+from sentemb.methods.momentum import MomentumEncoder
 from sentemb.methods.optim import adamw_linear_schedule
 from sentemb.rng import rng_states, set_rng_states
 
@@ -66,6 +67,8 @@ class ContrastiveModule(L.LightningModule):
             loss.set_embedding_dim(self.encoder.hidden_size)
         self.loss_fn = loss  # a submodule: its parameters are trained and checkpointed with the encoder
         self.sampler = sampler
+        momentum = getattr(sampler, "momentum", None)  # e.g. sampler=false_negative sampler.momentum=0.99
+        self.momentum_encoder = MomentumEncoder(self.encoder, momentum) if momentum is not None else None
         self.skipped_batches = 0
         self.auxiliary = nn.ModuleDict(dict(auxiliary.items())) if auxiliary else None
         # from_pretrained leaves models in eval mode and Lightning keeps module modes as they are:
@@ -90,12 +93,32 @@ class ContrastiveModule(L.LightningModule):
             return embeddings, labels
         return gather_with_grad(embeddings), (gather_no_grad(labels) if labels is not None else None)
 
+    def sample(self, embeddings: Tensor, labels: Tensor | None, batch: Batch):
+        """sampler(embeddings, labels) -> ContrastivePairs; samplers with `uses_text_ids` also get the
+        batch's (gathered) `text_ids=` (B, V) or None, and, when the sampler sets `momentum`, the momentum
+        encoder's `detect_embeddings=` (B, V, D). Embeddings and labels are gathered already."""
+        if not getattr(self.sampler, "uses_text_ids", False):
+            return self.sampler(embeddings, labels)
+        gather = gather_no_grad if self.hparams.gather_across_devices else (lambda t: t)
+        text_ids = None if batch.text_ids is None else gather(batch.text_ids.contiguous())
+        if self.momentum_encoder is None:
+            return self.sampler(embeddings, labels, text_ids=text_ids)
+        detect = gather(self.momentum_encoder.embed(batch.input_ids, batch.attention_mask).contiguous())
+        return self.sampler(embeddings, labels, text_ids=text_ids, detect_embeddings=detect)
+
+    def on_train_batch_end(self, outputs, batch, batch_idx: int) -> None:
+        if self.momentum_encoder is not None:
+            self.momentum_encoder.update(self.encoder)
+
     def training_step(self, batch: Batch, batch_idx: int) -> Tensor:
         if not self.automatic_optimization:
             return self._grad_cache_step(batch)
         local = self.embed(batch)
         embeddings, labels = self._gather(local, batch.labels)
-        loss = self.loss_fn(self.sampler(embeddings, labels))
+        pairs = self.sample(embeddings, labels, batch)
+        for name, value in (pairs.stats or {}).items():
+            self.log(f"train/{name}", float(value), batch_size=len(batch))
+        loss = self.loss_fn(pairs)
         if self.auxiliary is not None:
             loss = self._add_auxiliary(loss, batch, local)
         if not self._finite(loss, batch):

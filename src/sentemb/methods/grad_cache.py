@@ -45,7 +45,8 @@ def split_batch(batch: Batch, chunk_size: int) -> list[Batch]:
         length = int(mask.sum(-1).max())
         chunks.append(Batch(batch.input_ids[rows, :, :length], mask[:, :, :length],
                             None if batch.labels is None else batch.labels[rows],
-                            None if batch.index is None else batch.index[rows]))
+                            None if batch.index is None else batch.index[rows],
+                            text_ids=None if batch.text_ids is None else batch.text_ids[rows]))
     return chunks
 
 
@@ -64,7 +65,7 @@ def grad_cache_backward(module, batch: Batch, chunk_size: int, backward=None) ->
             reps.append(module.embed(chunk))
     cached = torch.cat(reps).detach().requires_grad_()
     embeddings, labels = module._gather(cached, batch.labels)
-    loss = module.loss_fn(module.sampler(embeddings, labels))
+    loss = module.loss_fn(module.sample(embeddings, labels, batch))
     (grad,) = torch.autograd.grad(loss, cached)
     offset = 0
     for chunk, state in zip(chunks, states):

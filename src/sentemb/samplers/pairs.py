@@ -25,6 +25,8 @@ class ContrastivePairs:
         sampler=hard). 0 = plain InfoNCE.
     neighbours: (N, k) long or None: row i holds the indices (into `anchors`) of anchor i's k nearest
         in-batch neighbours (VaSCL's neighbourhood; sampler=knn).
+    stats: per-step figures of the sampler (name -> float, e.g. "false_negatives": how many negatives it
+        flagged), logged by ContrastiveModule as train/<name>; None for none.
     """
 
     anchors: Tensor
@@ -34,6 +36,7 @@ class ContrastivePairs:
     pair_labels: Tensor | None = None
     tau_plus: float = 0.0
     neighbours: Tensor | None = None
+    stats: dict[str, float] | None = None
 
     def __post_init__(self) -> None:
         n, m = self.anchors.shape[0], self.candidates.shape[0]
