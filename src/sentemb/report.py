@@ -99,6 +99,13 @@ def _column(metric: str) -> str:
     return metric[len(prefix):] if prefix else metric.split("/", 1)[-1]
 
 
+def _number(value: float, fine: bool) -> str:
+    """2 decimals for scores x100; 4 for alignment/uniformity, or 3 significant digits when that shows 0."""
+    if fine and value != 0 and abs(value) < 1e-3:
+        return f"{value:.3g}"
+    return f"{value:.4f}" if fine else f"{value:.2f}"
+
+
 def markdown_tables(runs: Sequence[RunRecord]) -> str:
     """One markdown table per task group; the best value of each column in bold."""
     metrics = list(dict.fromkeys(m for r in runs for m in r.metrics if not m.endswith("_std")))
@@ -121,10 +128,9 @@ def markdown_tables(runs: Sequence[RunRecord]) -> str:
                 if m not in run.metrics:
                     cells.append("")
                     continue
-                digits = 4 if _column(m).endswith(LOWER_IS_BETTER) else 2
-                text = f"{run.metrics[m]:.{digits}f}"
+                text = _number(run.metrics[m], _column(m).endswith(LOWER_IS_BETTER))
                 if f"{m}_std" in run.metrics:
-                    text += f" ± {run.metrics[m + '_std']:.{digits}f}"
+                    text += " ± " + _number(run.metrics[m + "_std"], _column(m).endswith(LOWER_IS_BETTER))
                 cells.append(f"**{text}**" if len(runs) > 1 and run.metrics[m] == best.get(m) else text)
             lines.append(f"| {run.label} | " + " | ".join(cells) + " |")
         out.append("\n".join(lines))

@@ -23,7 +23,7 @@ __all__ = ["CachedEncode"]
 
 
 class CachedEncode:
-    """Embeddings cached by sentence string. `encode_calls` and `encoded` count the work done.
+    """Embeddings cached by sentence string. `encode_calls` (passes) and `encoded` (sentences) count the work.
 
     Args:
         encoder: any object with `encode(sentences, batch_size=..., show_progress_bar=...) -> (N, D)`.
@@ -84,7 +84,7 @@ class CachedEncode:
         return np.argsort([-n for n in lengths], kind="stable")
 
     def prefetch(self, sentences: Iterable[str]) -> None:
-        """Encode, in one call, those of `sentences` not cached yet."""
+        """Encode those of `sentences` not cached yet, in one pass of batches sorted by token count."""
         self._embed_new(sentences)
 
     def __call__(self, sentences: list[str]) -> np.ndarray:
