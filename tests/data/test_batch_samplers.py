@@ -23,8 +23,9 @@ def test_every_label_in_a_batch_has_at_least_per_label_rows(per_label, batch_siz
     sampler = LabelBatchSampler(labels, batch_size, per_label, seed=1, keys=texts)
     for epoch in range(3):
         sampler.set_epoch(epoch)
+        expected_len = len(sampler)
         batches = list(sampler)
-        assert batches and len(batches) == len(sampler)
+        assert batches and len(batches) == expected_len
         for batch in batches:
             assert len(batch) <= batch_size
             counts = Counter(labels[i] for i in batch)
@@ -39,11 +40,24 @@ def test_label_sampler_is_seeded_and_reseeded_each_epoch():
     labels, texts = labelled_rows()
     a = LabelBatchSampler(labels, 8, 2, seed=3, keys=texts)
     b = LabelBatchSampler(labels, 8, 2, seed=3, keys=texts)
-    assert list(a) == list(b)
     first = list(a)
+    assert first == list(b)
+    second = list(a)  # a completed pass advances the epoch
+    assert second != first and a.epoch == 2
     a.set_epoch(1)
-    assert list(a) != first
+    assert list(a) == second
+    a.set_epoch(0)
+    assert list(a) == first
     assert list(LabelBatchSampler(labels, 8, 2, seed=4, keys=texts)) != first
+
+
+def test_lightning_sets_the_epoch_through_the_dataloader():
+    from lightning.fabric.utilities.data import _set_sampler_epoch
+    from torch.utils.data import DataLoader
+
+    sampler = NoDuplicatesBatchSampler([(str(i),) for i in range(10)], 3, seed=0)
+    _set_sampler_epoch(DataLoader(list(range(10)), batch_sampler=sampler), 5)
+    assert sampler.epoch == 5
 
 
 def test_label_sampler_argument_errors():

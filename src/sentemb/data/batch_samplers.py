@@ -1,7 +1,9 @@
 """Batch samplers for supervised data: no duplicate sentences in a batch; at least k examples per label.
 
-Both are seeded and reseeded each epoch (seed + epoch; Lightning calls `set_epoch` at every epoch start),
-so a run is reproducible and each epoch sees new batches. A duplicate sentence in a batch is a false
+Both are seeded and reseeded each epoch (seed + epoch), so a run is reproducible and each epoch sees new
+batches. The epoch advances when an iteration over the sampler completes, and is set by `set_epoch`:
+Lightning calls `set_epoch` on `dataloader.batch_sampler.sampler` at every epoch start (also on resume),
+which here is a small forwarder to the batch sampler. A duplicate sentence in a batch is a false
 negative for in-batch losses (sentence-transformers' NoDuplicatesBatchSampler avoids it the same way).
 
 Under DDP each process takes every world_size-th batch of the same plan: pass
@@ -50,6 +52,16 @@ def pack_groups(groups: list[list[int]], batch_size: int, keys: Sequence[Sequenc
     return batches
 
 
+class _SetEpochForwarder:
+    """`batch_sampler.sampler` as Lightning sees it: forwards `set_epoch` to the batch sampler."""
+
+    def __init__(self, owner: _EpochSeededBatchSampler):
+        self.owner = owner
+
+    def set_epoch(self, epoch: int) -> None:
+        self.owner.set_epoch(epoch)
+
+
 class _EpochSeededBatchSampler(Sampler[list[int]]):
     """Common part: a plan of batches per epoch (cached), seeded by seed + epoch, sharded by rank."""
 
@@ -60,6 +72,7 @@ class _EpochSeededBatchSampler(Sampler[list[int]]):
         self._rank, self._world_size = rank, world_size
         self.epoch = 0
         self._plan: tuple[int, list[list[int]]] | None = None
+        self.sampler = _SetEpochForwarder(self)
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = int(epoch)
@@ -85,6 +98,7 @@ class _EpochSeededBatchSampler(Sampler[list[int]]):
 
     def __iter__(self) -> Iterator[list[int]]:
         yield from self.batches()
+        self.epoch += 1  # a completed pass: the next one is a new epoch even without set_epoch
 
     def __len__(self) -> int:
         return len(self.batches())
