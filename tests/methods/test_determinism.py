@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from conftest import compose_config
 from safetensors.torch import load_file
 
+from conftest import compose_config
 from sentemb.train import train
 
 
