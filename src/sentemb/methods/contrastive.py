@@ -68,6 +68,9 @@ class ContrastiveModule(L.LightningModule):
         self.sampler = sampler
         self.skipped_batches = 0
         self.auxiliary = nn.ModuleDict(dict(auxiliary.items())) if auxiliary else None
+        for objective in (self.auxiliary or {}).values():
+            if hasattr(objective, "bind"):  # objectives with layers built on the backbone (MLM head)
+                objective.bind(self.encoder)
         # from_pretrained leaves models in eval mode and Lightning keeps module modes as they are:
         # without this, dropout is off and SimCSE's two views are identical.
         self.train()
