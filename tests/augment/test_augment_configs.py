@@ -48,3 +48,23 @@ def test_missing_wordnet_stops_the_run_at_start_up(tiny_overrides, tmp_path):
                           "trainer.fast_dev_run=true"], tmp_path / "run")
     with pytest.raises(Exception, match="wordnet-base"):
         train(cfg)
+
+
+def test_datamodule_gives_the_builder_its_epoch(tiny_corpus, tok, tmp_path):
+    from functools import partial
+
+    from sentemb.augment.builder import AugmentedPairBuilder
+    from sentemb.augment.ops import WordDeletion
+    from sentemb.data.datamodule import TextDataModule
+
+    dm = TextDataModule(tiny_corpus, tok, partial(AugmentedPairBuilder, augment=WordDeletion(0.5), seed=3),
+                        batch_size=4, max_length=16, cache_dir=str(tmp_path / "c"))
+    dm.setup("fit")
+    loader = dm.train_dataloader()
+    first = next(iter(loader))
+    loader.sampler.set_epoch(1)
+    again = next(iter(loader))
+    assert dm.collate.current_epoch() == 1
+    assert first.index.tolist() != again.index.tolist() or first.input_ids.tolist() != again.input_ids.tolist()
+    loader.sampler.set_epoch(0)
+    assert next(iter(loader)).input_ids.tolist() == first.input_ids.tolist()  # same epoch, same batch
