@@ -39,7 +39,8 @@ class ContrastiveModule(L.LightningModule):
         auxiliary: optional name -> objective added to the loss (e.g. ArcCSE's triplet term). Each is an
             nn.Module with a float `weight` and `forward(module, batch, embeddings (B, V, D)) -> scalar`;
             total = main + sum(weight * term); terms with weight 0 are not computed. Logged as
-            train/loss_main and train/aux/<name>.
+            train/loss_main and train/aux/<name>. An objective with a `bind(encoder)` method is bound to the
+            encoder at construction (e.g. the MLM objective builds its head on the backbone there).
     """
 
     def __init__(
