@@ -8,11 +8,14 @@ PY=${PY:-.venv/bin/python}
 OUT=${OUT:-runs/augmentations}
 COMMON="model=simcse_unsup trainer.max_steps=60 callbacks=none save_model=false seed=42 data=wiki_sample
 backbone=minilm_l6 logger=none"
+# EVAL: the full STS suite costs ~90 s of CPU per run; on the shared, oversubscribed 2-core machine the
+# comparison used STS-B test + SICK-R test (+ STS-B dev Spearman, alignment, uniformity, always computed).
+EVAL=${EVAL:-eval.sts.tasks=[STSBenchmark,SICKRelatedness]}
 run() {
   name=$1; shift
   start=$(date +%s)
   # shellcheck disable=SC2086
-  OMP_NUM_THREADS=2 nice -n 10 "$PY" -m sentemb.run $COMMON "$@" hydra.run.dir="$OUT/$name" > "$OUT/$name.log" 2>&1
+  OMP_NUM_THREADS=2 nice -n 10 "$PY" -m sentemb.run $COMMON $EVAL "$@" hydra.run.dir="$OUT/$name" > "$OUT/$name.log" 2>&1
   echo "$name rc=$? wall_s=$(( $(date +%s) - start )) args: $*" | tee -a "$OUT/times.txt"
 }
 mkdir -p "$OUT"
