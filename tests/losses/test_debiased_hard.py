@@ -119,8 +119,7 @@ def test_hcl_is_stable_at_low_temperature_and_large_beta():
     assert torch.isfinite(loss)
 
 
-@pytest.mark.parametrize("bad", [{"beta": -1.0}, {"tau_plus": 1.0}, {"tau_plus": -0.1}, {"temperature": None},
-                                 {"temperature": 0.0}])
+@pytest.mark.parametrize("bad", [{"beta": -1.0}, {"tau_plus": 1.0}, {"tau_plus": -0.1}, {"temperature": 0.0}])
 def test_hard_sampler_validates_settings(bad):
     with pytest.raises(ValueError, match="sampler\\."):
         HardNegativeSampler(**bad)
@@ -129,3 +128,12 @@ def test_hard_sampler_validates_settings(bad):
 def test_debiased_sampler_validates_tau_plus():
     with pytest.raises(ValueError, match="sampler.tau_plus must be in"):
         DebiasedSampler(1.0)
+
+
+def test_hard_sampler_without_a_temperature_is_refused_at_start_up():
+    from sentemb.losses.cosent import CoSENTLoss
+    from sentemb.samplers.compat import IncompatibleConfigError, check_compatible
+
+    sampler = HardNegativeSampler(temperature=None)
+    with pytest.raises(IncompatibleConfigError, match="sampler=hard"):
+        check_compatible(CoSENTLoss(), sampler)

@@ -99,6 +99,8 @@ class TextDataModule(L.LightningDataModule):
         if self._resume is not None:
             sampler.resume_from(self._resume["epoch"], self._resume["batches_done"], self.batch_size)
             self._resume = None
+        if hasattr(self.collate, "bind_sampler"):  # augmenting builders seed by (seed, epoch, index)
+            self.collate.bind_sampler(sampler)
         return DataLoader(
             self.train_set,
             batch_size=self.batch_size,

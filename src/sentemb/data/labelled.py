@@ -65,6 +65,8 @@ def read_labelled(format: str, path: str | Path, split: str = "train", text_colu
 
 
 class LabelledDataModule(ViewsDataModule):
+    provides_labels = "class"
+
     """Labelled texts (one view per row; the model's builder repeats it for dropout views) for SupCon.
 
     Args:

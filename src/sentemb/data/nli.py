@@ -112,6 +112,8 @@ def read_triplet_csv(path: str | Path, columns: tuple[str, str, str] = TRIPLET_C
 
 
 class TripletDataModule(ViewsDataModule):
+    provides_hard_negatives = True
+
     """NLI triplets (V = 3) for supervised SimCSE.
 
     Args:

@@ -62,6 +62,8 @@ def read_pair_csv(path: str | Path, columns: tuple[str, str, str] = ("sentence1"
 
 
 class PairDataModule(ViewsDataModule):
+    provides_labels = "pair"
+
     """Labelled sentence pairs (V = 2).
 
     Args:

@@ -55,11 +55,11 @@ class InfoNCELoss(nn.Module):
     k >= 1, as sampler=in_batch lays out triplets); with no hard negatives (M == N) it changes nothing.
     """
 
-    config_name = "infonce"
     consumes = frozenset({"negative_weight", "tau_plus"})  # optional ContrastivePairs fields it uses
 
-    def __init__(self, temperature: float = 0.05, hard_negative_weight: float = 0.0):
+    def __init__(self, temperature: float = 0.05, hard_negative_weight: float = 0.0, name: str = "infonce"):
         super().__init__()
+        self.config_name = name  # the conf option (supcon.yaml is this loss too)
         self.temperature = check_temperature(temperature)
         self.hard_negative_weight = float(hard_negative_weight)
 

@@ -49,6 +49,8 @@ class TripletLoss(nn.Module):
         if negatives not in NEGATIVES:
             raise ValueError(f"loss.negatives must be one of {NEGATIVES}, got {negatives!r}")
         self.margin, self.distance, self.negatives = float(margin), distance, negatives
+        self.requires_hard_negatives = negatives == "own"
+        self.setting = f"loss.negatives={negatives}"
 
     def _negative_mask(self, pairs: ContrastivePairs) -> Tensor:
         n, m = pairs.positive_mask.shape

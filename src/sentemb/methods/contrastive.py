@@ -40,7 +40,8 @@ class ContrastiveModule(L.LightningModule):
         auxiliary: optional name -> objective added to the loss (e.g. ArcCSE's triplet term). Each is an
             nn.Module with a float `weight` and `forward(module, batch, embeddings (B, V, D)) -> scalar`;
             total = main + sum(weight * term); terms with weight 0 are not computed. Logged as
-            train/loss_main and train/aux/<name>.
+            train/loss_main and train/aux/<name>. An objective with a `bind(encoder)` method is bound to the
+            encoder at construction (e.g. the MLM objective builds its head on the backbone there).
     """
 
     def __init__(
@@ -71,6 +72,9 @@ class ContrastiveModule(L.LightningModule):
         self.momentum_encoder = MomentumEncoder(self.encoder, momentum) if momentum is not None else None
         self.skipped_batches = 0
         self.auxiliary = nn.ModuleDict(dict(auxiliary.items())) if auxiliary else None
+        for objective in (self.auxiliary or {}).values():
+            if hasattr(objective, "bind"):  # objectives with layers built on the backbone (MLM head)
+                objective.bind(self.encoder)
         # from_pretrained leaves models in eval mode and Lightning keeps module modes as they are:
         # without this, dropout is off and SimCSE's two views are identical.
         self.train()

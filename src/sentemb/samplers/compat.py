@@ -22,7 +22,7 @@ class IncompatibleConfigError(ValueError):
 
 
 def _name(obj, group: str) -> str:
-    return f"{group}={getattr(obj, 'config_name', type(obj).__name__)}"
+    return f"{group}={getattr(obj, 'config_name', None) or type(obj).__name__}"
 
 
 def check_compatible(loss, sampler, batch_size: int | None = None) -> None:
@@ -39,6 +39,10 @@ def check_compatible(loss, sampler, batch_size: int | None = None) -> None:
             f"{loss_name} cannot use what {sampler_name} gives: {what}. The setting would be silently "
             f"ignored; pick a loss that uses it (e.g. loss=infonce for tau_plus/weights, loss=vascl for "
             f"neighbourhoods) or another sampler (e.g. sampler=in_batch).")
+    if hasattr(sampler, "temperature") and sampler.temperature is None:
+        raise IncompatibleConfigError(
+            f"{sampler_name} weighs negatives with the loss temperature, which {loss_name} does not have: "
+            "set sampler.temperature, or use loss=infonce.")
     missing = [f for f in requires if f not in produces]
     if missing:
         what = "; ".join(FIELDS.get(f, f) for f in missing)
@@ -49,3 +53,24 @@ def check_compatible(loss, sampler, batch_size: int | None = None) -> None:
         raise IncompatibleConfigError(
             f"{sampler_name} ({', '.join(produces.values())}) needs data.batch_size >= {min_batch()}, "
             f"got data.batch_size={batch_size}: lower sampler.k below the batch size or raise the batch size.")
+
+
+def check_data(loss, sampler, data_cls: type | None) -> None:
+    """Refuse, before any data loads, a sampler or loss needing what the data module class does not give:
+    `requires_labels` ("class" | "pair") against the data's `provides_labels`, and `requires_hard_negatives`
+    against `provides_hard_negatives` (NLI triplets)."""
+    if data_cls is None:
+        return
+    loss_name, sampler_name = _name(loss, "loss"), _name(sampler, "sampler")
+    data_name = data_cls.__name__
+    need = getattr(sampler, "requires_labels", None)
+    if need and getattr(data_cls, "provides_labels", None) != need:
+        hint = ("data=banking77, clinc150, snips or labelled_csv" if need == "class"
+                else "data=stsb_train, snli_pairs or pair_csv")
+        raise IncompatibleConfigError(
+            f"{sampler_name} (with {loss_name}) needs {need} labels in every batch, which {data_name} does not "
+            f"give: use {hint}, or another sampler (e.g. sampler=in_batch).")
+    if getattr(loss, "requires_hard_negatives", False) and not getattr(data_cls, "provides_hard_negatives", False):
+        raise IncompatibleConfigError(
+            f"{loss_name} ({getattr(loss, 'setting', '')}) with {sampler_name} needs hard negatives, which "
+            f"{data_name} does not give: use NLI triplets (data=nli_sample, nli or triplet_csv).")

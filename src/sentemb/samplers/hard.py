@@ -36,12 +36,12 @@ class HardNegativeSampler:
     def __init__(self, beta: float = 1.0, tau_plus: float = 0.1, temperature: float | None = 0.05):
         if not beta >= 0:
             raise ValueError(f"sampler.beta must be >= 0, got {beta}")
-        if temperature is None or not temperature > 0:
+        if temperature is not None and not temperature > 0:
             raise ValueError(f"sampler.temperature must be > 0 (conf/sampler/hard.yaml takes it from "
                              f"loss.temperature; set it when the loss has none), got {temperature}")
         self.beta = float(beta)
         self.tau_plus = check_tau_plus(tau_plus)
-        self.temperature = float(temperature)
+        self.temperature = None if temperature is None else float(temperature)
         self.in_batch = InBatchSampler()
 
     @property

@@ -24,6 +24,7 @@ class LabelSampler:
     """
 
     config_name = "label"
+    requires_labels = "class"
     produces = {"negative_weight": "sampler=label excludes each example's similarity to itself"}
 
     def __call__(self, embeddings: Tensor, labels: Tensor | None = None) -> ContrastivePairs:

@@ -18,6 +18,7 @@ class PairedSampler:
     """(B, V>=2, D) embeddings and (B,) labels (or None) -> ContrastivePairs(u, v, eye, pair_labels)."""
 
     config_name = "paired"
+    requires_labels = "pair"
     produces = {"pair_labels": "sampler=paired gives each pair's label or score"}
 
     def __call__(self, embeddings: Tensor, labels: Tensor | None = None) -> ContrastivePairs:

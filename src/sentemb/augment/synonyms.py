@@ -1,0 +1,62 @@
+"""Synonym replacement (SimCSE Table 1: "use nltk WordNet to replace 1 word with its synonym").
+
+Candidates are words of letters only, of two or more letters, not in a short list of English function
+words, that have at least one WordNet synonym. `n` of them (default 1) are chosen uniformly, each replaced
+by one of its synonyms chosen uniformly and re-tokenised. Sentences with no candidate stay unchanged
+(counted in `Synonym.unchanged`). Synonyms are English: CJK text is refused (no Chinese WordNet here).
+"""
+
+from __future__ import annotations
+
+import random
+
+from sentemb.augment.wordnet import WordNet
+from sentemb.augment.words import WordSplitter, has_cjk
+
+STOPWORDS = frozenset(
+    "a an the and or but if of at by for with about to from in on off up down out over under is am are was "
+    "were be been being have has had do does did will would shall should can could may might must i me my "
+    "we our you your he him his she her it its they them their this that these those what which who whom "
+    "as so than too very not no nor only own same just there here when where why how all any both each few "
+    "more most other some such again further then once s t".split())
+
+
+class Synonym:
+    """Replace `n` words by WordNet synonyms.
+
+    Args:
+        n: words replaced per sentence (SimCSE: 1).
+        wordnet_dir: the WordNet 3.0 database folder (default: $SENTEMB_WORDNET_DIR or /usr/share/wordnet).
+            Loaded at construction: a missing database fails at start-up with how to install it.
+    """
+
+    def __init__(self, n: int = 1, wordnet_dir: str | None = None):
+        if int(n) < 1:
+            raise ValueError(f"augment.op.n must be >= 1, got {n}")
+        self.n = int(n)
+        self.wordnet = WordNet(wordnet_dir)
+        self.unchanged = 0
+
+    def candidates(self, words: list[list[int]], splitter: WordSplitter) -> list[tuple[int, tuple[str, ...]]]:
+        out = []
+        for i, w in enumerate(words):
+            text = splitter.text(w)
+            if len(text) < 2 or not text.isalpha() or text.lower() in STOPWORDS:
+                continue
+            syns = self.wordnet.synonyms(text)
+            if syns:
+                out.append((i, syns))
+        return out
+
+    def __call__(self, content: list[int], splitter: WordSplitter, rng: random.Random) -> list[int]:
+        words = splitter.words(content, "augment=synonym")
+        if any(has_cjk(splitter.text(w)) for w in words):
+            raise ValueError("augment=synonym uses the English WordNet and cannot replace words of CJK text: "
+                             "pick augment=dropout, crop, word_deletion, repetition or shuffle for Chinese data")
+        cands = self.candidates(words, splitter)
+        if not cands:
+            self.unchanged += 1
+            return list(content)
+        for i, syns in rng.sample(cands, min(self.n, len(cands))):
+            words[i] = splitter.encode_word(rng.choice(syns), first=(i == 0))
+        return [t for w in words for t in w]
