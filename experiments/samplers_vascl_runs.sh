@@ -22,4 +22,6 @@ run simcse_hard model=simcse_unsup sampler=hard $COMMON
 run simcse_debiased model=simcse_unsup sampler=debiased $COMMON
 run vascl model=vascl $COMMON
 run vascl_eps0 model=vascl loss.eps=0 $COMMON
-run avg_mean model=avg model.pooling=mean backbone=minilm_l6 logger=none save_model=false eval=align_uniform
+# reference points without training (avg_mean was run with the STS-B test set too)
+run avg_cls model=avg model.pooling=cls_before_pooler backbone=minilm_l6 logger=none save_model=false eval=align_uniform
+run avg_mean model=avg model.pooling=mean backbone=minilm_l6 logger=none save_model=false "eval.sts.tasks=[STSBenchmark]"
