@@ -74,5 +74,5 @@ def test_paper_recipes_train_the_whole_schedule(recipe, tmp_path):
 
 def test_default_job_is_the_quick_cpu_demo(tmp_path):
     default, demo = compose_config([], tmp_path), compose_config(["experiment=quick_cpu"], tmp_path)
-    assert default.trainer.max_steps == demo.trainer.max_steps == 100
+    assert default.trainer.max_steps == demo.trainer.max_steps == 50
     assert default.model.name == demo.model.name == "simcse_unsup" and default.trainer.accelerator == "cpu"

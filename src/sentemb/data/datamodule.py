@@ -89,6 +89,9 @@ class TextDataModule(L.LightningDataModule):
         source = {"path": str(self.path.resolve()), "size": stat.st_size, "mtime": stat.st_mtime,
                   "max_lines": self.max_lines}
         ds = tokenize_to_dataset(lines.sentences, self.tokenizer, self.max_length, self.cache_dir, source)
+        if len(lines.sentences) < self.batch_size:
+            log.warning("%s: %d sentences, fewer than one batch (data.batch_size=%d): every step sees them all, "
+                        "with fewer in-batch negatives", self.path, len(lines.sentences), self.batch_size)
         self.train_set = TokenListDataset(ds["input_ids"], text_ids(lines.sentences))
         log.info("training sentences: %d from %s (%d empty lines dropped)", len(self.train_set), self.path,
                  self.dropped_empty)

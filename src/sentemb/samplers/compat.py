@@ -48,6 +48,10 @@ def check_compatible(loss, sampler, batch_size: int | None = None) -> None:
         what = "; ".join(FIELDS.get(f, f) for f in missing)
         hint = " (sampler=knn gives them)" if "neighbours" in missing else ""
         raise IncompatibleConfigError(f"{loss_name} needs {what}, which {sampler_name} does not give{hint}.")
+    if batch_size is not None and batch_size < 2 and not getattr(sampler, "requires_labels", None) == "pair":
+        raise IncompatibleConfigError(
+            f"data.batch_size={batch_size}: {sampler_name} with {loss_name} contrasts each example with the "
+            "others of its batch, so a batch of 1 has no negatives; use data.batch_size >= 2 (SimCSE: 64).")
     min_batch = getattr(sampler, "min_batch_size", None)
     if batch_size is not None and callable(min_batch) and batch_size < min_batch():
         raise IncompatibleConfigError(
