@@ -24,7 +24,7 @@ def test_two_run_wandb_sweep_and_report(tmp_path: Path, tiny_corpus: Path) -> No
                     "data.batch_size=8", "eval.sts.tasks=[STSBenchmark]", "callbacks.sts_dev.every_n_steps=1",
                     "save_model=false", f"hydra.sweep.dir={sweep}"],
                    check=True, cwd=PROJECT_ROOT, env=env, timeout=1200)
-    jobs = sorted(p for p in sweep.iterdir() if p.is_dir())
+    jobs = sorted(p.parent for p in sweep.rglob("results.json"))  # data.path=/... nests the job folders
     assert len(jobs) == 2
     for job in jobs:
         assert len(list((job / "wandb").glob("offline-run-*"))) == 1
