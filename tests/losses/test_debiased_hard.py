@@ -137,3 +137,18 @@ def test_hard_sampler_without_a_temperature_is_refused_at_start_up():
     sampler = HardNegativeSampler(temperature=None)
     with pytest.raises(IncompatibleConfigError, match="sampler=hard"):
         check_compatible(CoSENTLoss(), sampler)
+
+
+@pytest.mark.parametrize("make", ["hard", "false_negative"])
+def test_samplers_without_a_temperature_are_refused_at_start_up(make):
+    from sentemb.samplers.compat import IncompatibleConfigError, check_compatible
+    from sentemb.samplers.false_negative import FalseNegativeSampler
+
+    class WeightedLossWithoutTemperature:  # uses what the samplers give, but has no tau to share
+        config_name = "custom"
+        consumes = frozenset({"negative_weight", "tau_plus"})
+
+    sampler = HardNegativeSampler(temperature=None) if make == "hard" else \
+        FalseNegativeSampler(base="hard", top_k=1, temperature=None)
+    with pytest.raises(IncompatibleConfigError, match="loss temperature.*loss=custom"):
+        check_compatible(WeightedLossWithoutTemperature(), sampler)

@@ -78,7 +78,8 @@ class _EpochSeededBatchSampler(Sampler[list[int]]):
         self.epoch = int(epoch)
 
     def _make_plan(self, rng: random.Random) -> list[list[int]]:
-        raise NotImplementedError
+        """The epoch's batches (lists of row indices); each batch sampler defines its own."""
+        raise TypeError(f"{type(self).__name__} must define _make_plan(rng)")
 
     def _shard(self) -> tuple[int, int]:
         if self._world_size is not None:

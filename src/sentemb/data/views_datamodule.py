@@ -87,8 +87,8 @@ class ViewsDataModule(L.LightningDataModule):
         self.train_set: ViewsDataset | None = None
 
     def read(self) -> ViewsData:
-        """The rows of this data option (subclasses)."""
-        raise NotImplementedError
+        """The rows of this data option; each data option (subclass) defines its own."""
+        raise TypeError(f"{type(self).__name__} must define read()")
 
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:

@@ -39,7 +39,7 @@ def check_compatible(loss, sampler, batch_size: int | None = None) -> None:
             f"{loss_name} cannot use what {sampler_name} gives: {what}. The setting would be silently "
             f"ignored; pick a loss that uses it (e.g. loss=infonce for tau_plus/weights, loss=vascl for "
             f"neighbourhoods) or another sampler (e.g. sampler=in_batch).")
-    if hasattr(sampler, "temperature") and sampler.temperature is None:
+    if getattr(sampler, "missing_temperature", False):
         raise IncompatibleConfigError(
             f"{sampler_name} weighs negatives with the loss temperature, which {loss_name} does not have: "
             "set sampler.temperature, or use loss=infonce.")

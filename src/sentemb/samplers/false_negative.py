@@ -145,6 +145,10 @@ class FalseNegativeSampler:
             self.hard = HardNegativeSampler(1.0 if beta is None else beta, 0.0, temperature)
 
     @property
+    def missing_temperature(self) -> bool:
+        return self.hard is not None and self.hard.missing_temperature
+
+    @property
     def produces(self) -> dict[str, str]:
         """Optional ContrastivePairs fields this sampler fills -> the setting that asks for them."""
         out = {"negative_weight": f"sampler=false_negative (mode={self.mode}, base={self.base}) weights negatives"}

@@ -45,6 +45,11 @@ class HardNegativeSampler:
         self.in_batch = InBatchSampler()
 
     @property
+    def missing_temperature(self) -> bool:
+        """True when no tau was given (the loss has none to share): refused by the start-up check."""
+        return self.temperature is None
+
+    @property
     def produces(self) -> dict[str, str]:
         """Optional ContrastivePairs fields this sampler fills -> the setting that asks for them."""
         out = {"negative_weight": f"sampler.beta={self.beta}"}
