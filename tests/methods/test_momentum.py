@@ -26,7 +26,9 @@ def test_ema_update_frozen_eval_copy(tiny_backbone_factory):
     MomentumEncoder(online, 0.0).update(online)  # m = 0 copies
     ids = torch.tensor([[[101, 2000, 102], [101, 2000, 102]]])
     emb = ema.embed(ids, torch.ones_like(ids))
-    assert emb.shape == (1, 2, 32) and not emb.requires_grad and torch.equal(emb[:, 0], emb[:, 1])
+    assert emb.shape == (1, 2, 32) and not emb.requires_grad
+    # No dropout in the frozen copy: both views agree up to kernel rounding (dropout would differ by ~0.1).
+    torch.testing.assert_close(emb[:, 0], emb[:, 1], rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError, match="sampler.momentum"):
         MomentumEncoder(online, 1.0)
 
