@@ -51,6 +51,16 @@ def max_rss_mib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
+def memory_after_training() -> dict:
+    """Peak host RSS up to the end of training (before the dev evaluation), and the GPU's peak allocation."""
+    import torch
+
+    out = {"train_max_rss_mib": max_rss_mib()}
+    if torch.cuda.is_available():
+        out["cuda_peak_mib"] = torch.cuda.max_memory_allocated() // 2**20
+    return out
+
+
 def device_of(accelerator: str) -> str:
     return "cuda" if accelerator == "gpu" else "cpu"
 
@@ -83,10 +93,12 @@ def train_sentemb(model_path: str, n: int, compile_model: bool, accelerator: str
         start = time.perf_counter()
         trainer.fit(module, datamodule=dm)
         seconds = time.perf_counter() - start
+        memory = memory_after_training()
     module.encoder.to(device_of(accelerator))
     score = dev_score(lambda s: module.encoder.encode(s, batch_size=128))
     return {"system": "sentemb" + ("+compile" if compile_model else ""), "sentences": n, "seconds": seconds,
-            "tokens": tokens, "sentences_per_s": n / seconds, "max_rss_mib": max_rss_mib(), "stsb_dev": score}
+            "tokens": tokens, "sentences_per_s": n / seconds, "max_rss_mib": max_rss_mib(), "stsb_dev": score,
+            **memory}
 
 
 def train_st(model_path: str, n: int, accelerator: str, precision: str) -> dict:
@@ -113,9 +125,10 @@ def train_st(model_path: str, n: int, accelerator: str, precision: str) -> dict:
         start = time.perf_counter()
         trainer.train()
         seconds = time.perf_counter() - start
+        memory = memory_after_training()
     score = dev_score(lambda s: model.encode(s, batch_size=128))
     return {"system": "sentence-transformers", "sentences": n, "seconds": seconds,
-            "sentences_per_s": n / seconds, "max_rss_mib": max_rss_mib(), "stsb_dev": score}
+            "sentences_per_s": n / seconds, "max_rss_mib": max_rss_mib(), "stsb_dev": score, **memory}
 
 
 def encode_both(model_path: str, accelerator: str) -> dict:
@@ -222,7 +235,8 @@ def main() -> None:
     gflops = matmul_gflops(device=device_of(args.accelerator), bf16=args.precision.startswith("bf16"))
     tokens = runs[systems[0]][0].get("tokens") or 0
     seq = tokens / (2 * args.lines) if tokens else MAX_LEN
-    med = {s: {k: statistics.median(r[k] for r in rs) for k in ("sentences_per_s", "max_rss_mib", "stsb_dev")}
+    med = {s: {k: statistics.median(r[k] for r in rs) for k in ("sentences_per_s", "max_rss_mib", "train_max_rss_mib", "cuda_peak_mib", "stsb_dev")
+                if k in rs[0]}
            for s, rs in runs.items()}
     ours = med[systems[0]]
     achieved = ours["sentences_per_s"] * 2 * seq * train_flops_per_token(args.model, seq) / 1e9
