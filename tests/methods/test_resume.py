@@ -42,3 +42,27 @@ def test_resumed_run_ends_with_the_same_weights(tiny_overrides, tmp_path, crash_
     assert reference.keys() == resumed.keys()
     for name in reference:
         assert (reference[name] - resumed[name]).abs().max() <= 1e-6, name
+
+
+class KeepModule(L.Callback):
+    seen: dict = {}
+
+    def on_fit_end(self, trainer, pl_module):  # after Lightning's teardown
+        KeepModule.seen = {"module": pl_module, "trainer": trainer}
+
+
+def test_optimizer_state_freed_after_training_but_kept_in_the_last_checkpoint(tiny_overrides, tmp_path):
+    import torch
+
+    cfg = compose_config([*tiny_overrides, "trainer.max_steps=3", "callbacks.checkpoint.every_n_train_steps=1",
+                          "~callbacks.sts_dev", "eval=align_uniform"], tmp_path)
+    with open_dict(cfg):
+        cfg.callbacks.keep = {"_target_": f"{__name__}.KeepModule"}
+    train(cfg)
+    module, trainer = KeepModule.seen["module"], KeepModule.seen["trainer"]
+    assert all(not opt.state for opt in trainer.optimizers)
+    assert all(p.grad is None for p in module.parameters())
+    checkpoints = sorted(tmp_path.rglob("*.ckpt"))
+    assert checkpoints, "no checkpoint written"
+    saved = torch.load(checkpoints[-1], map_location="cpu", weights_only=True)
+    assert saved["optimizer_states"][0]["state"], "the checkpoint lost the optimizer state"

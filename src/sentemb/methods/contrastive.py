@@ -157,6 +157,14 @@ class ContrastiveModule(L.LightningModule):
                 "batch with all negatives use model.grad_cache_chunk_size (GradCache) instead"
             )
 
+    def on_train_end(self) -> None:
+        """Free the optimizer state and gradients once training is over. The callbacks' `on_train_end`
+        (last checkpoint) has run already; Lightning's teardown would next copy this state to the host:
+        on a bf16 bert-base GPU run that copy raised the process's peak RSS from 1.9 GB to 3.6 GB."""
+        for optimizer in self.trainer.optimizers:
+            optimizer.state.clear()
+        self.zero_grad(set_to_none=True)
+
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint["rng_states"] = rng_states()
 
