@@ -64,7 +64,7 @@ def test_zh_reader(tmp_path: Path) -> None:
     assert pairs.sentences1 == ["怎么花呗不可以用", "借呗还款的账单日"]
     assert pairs.sentences2[1] == "借呗的借款日期" and pairs.scores.tolist() == [0.0, 1.0]
     assert pairs.scores.dtype == np.float64 and pairs.name == "ATEC.test"
-    path.write_text("一个女孩在梳头。\t一个女孩。\t2\n只有两列\t没有分数\n", encoding="utf8")
+    path.write_text("一个女孩在梳头。\t一个女孩。\t1\n只有两列\t没有分数\n", encoding="utf8")
     with pytest.raises(DataFormatError, match=r"ATEC.test.data:2"):
         read_zh_pairs(path)
     path.write_text("一个女孩\t一个\tfive\n", encoding="utf8")

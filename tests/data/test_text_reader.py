@@ -21,7 +21,7 @@ def test_max_lines_reads_a_prefix(tmp_path):
 def test_invalid_utf8_names_file_and_line(tmp_path):
     path = tmp_path / "bad.txt"
     path.write_bytes(b"fine\nalso fine\nbroken \xff\xfe here\n")
-    with pytest.raises(DataFormatError, match=r"bad.txt:3: UTF-8 text"):
+    with pytest.raises(DataFormatError, match=r"bad.txt:3: expected UTF-8 text"):
         read_text_lines(path)
 
 

@@ -119,7 +119,9 @@ def test_chinese_sts_evaluator(tmp_path: Path) -> None:
     for task in ("STS-B", "PAWSX"):
         folder = tmp_path / "zh" / task
         folder.mkdir(parents=True)
-        (folder / f"{task}.test.data").write_text("".join(f"{a}\t{b}\t{s}\n" for a, b, s in rows), encoding="utf8")
+        gold = (lambda s: s) if task == "STS-B" else (lambda s: int(s >= 3))  # PAWSX holds 0/1 labels
+        (folder / f"{task}.test.data").write_text("".join(f"{a}\t{b}\t{gold(s)}\n" for a, b, s in rows),
+                                                  encoding="utf8")
 
     def encode(sentences: list[str]) -> np.ndarray:
         return np.array([[float(s[0] == c) for c in "甲乙丙"] for s in sentences]) + 0.01

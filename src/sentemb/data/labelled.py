@@ -13,15 +13,13 @@ rows, and serves batches with at least `per_label` rows of each label (data.batc
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from pathlib import Path
 
 from sentemb.data.clustering_readers import LabelledTexts
-from sentemb.data.errors import DataFormatError, require_file
+from sentemb.data.csv_rows import read_csv_rows
+from sentemb.data.errors import format_error
 from sentemb.data.intent_readers import read_banking77, read_clinc150, read_snips
-from sentemb.data.textio import read_text
 from sentemb.data.views_datamodule import ViewsData, ViewsDataModule
 
 log = logging.getLogger(__name__)
@@ -30,23 +28,16 @@ FORMATS = ("banking77", "clinc150", "snips", "csv")
 
 
 def read_labelled_csv(path: str | Path, text_column: str = "text", label_column: str = "label") -> LabelledTexts:
-    """A csv with a header; `text_column` and `label_column` must be in it."""
-    path = require_file(path)
+    """A csv with a header; `text_column` and `label_column` must be in it (rows checked by read_csv_rows)."""
+    path = Path(path)
     texts, labels = [], []
-    with io.StringIO(read_text(path), newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in (text_column, label_column) if c not in (reader.fieldnames or [])]
-        if missing:
-            raise DataFormatError(f"{path}:1: expected a header with columns '{text_column}' and "
-                                  f"'{label_column}', got {reader.fieldnames}")
-        for row in reader:
-            text, label = " ".join((row[text_column] or "").split()), (row[label_column] or "").strip()
-            if not text or not label:
-                raise DataFormatError(f"{path}:{reader.line_num}: expected a text and a label, got {row}")
-            texts.append(text)
-            labels.append(label)
-    if not texts:
-        raise DataFormatError(f"{path}: no labelled rows after the header")
+    for lineno, row in read_csv_rows(path, (text_column, label_column), "labelled rows"):
+        text, label = " ".join(row[text_column].split()), row[label_column].strip()
+        if not text or not label:
+            raise format_error(path, lineno, f"expected a text in '{text_column}' and a label in '{label_column}'",
+                               ",".join(row.values()))
+        texts.append(text)
+        labels.append(label)
     return LabelledTexts(path.stem, texts, labels)
 
 

@@ -13,12 +13,11 @@ a premise with at least one entailment and one contradiction hypothesis gives on
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from sentemb.data.csv_rows import read_csv_rows
 from sentemb.data.errors import DataFormatError, format_error, require_file
 from sentemb.data.textio import read_text
 from sentemb.data.views_datamodule import ViewsData, ViewsDataModule
@@ -91,23 +90,16 @@ def snli_triplets(pairs: NLIPairs) -> list[tuple[str, str, str]]:
 
 
 def read_triplet_csv(path: str | Path, columns: tuple[str, str, str] = TRIPLET_COLUMNS) -> list[tuple[str, str, str]]:
-    """Rows (anchor, positive, hard negative) of a csv with a header naming `columns` (SimCSE's layout)."""
-    path = require_file(path)
-    with io.StringIO(read_text(path), newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in columns if c not in (reader.fieldnames or [])]
-        if missing:
-            raise DataFormatError(f"{path}:1: expected a header with columns {list(columns)}, got "
-                                  f"{reader.fieldnames}; missing {missing}")
-        triplets = []
-        for row in reader:
-            texts = tuple(_norm(row[c] or "") for c in columns)
-            if not all(texts):
-                raise DataFormatError(f"{path}:{reader.line_num}: expected three non-empty texts in "
-                                      f"{list(columns)}, got {texts}")
-            triplets.append(texts)
-    if not triplets:
-        raise ValueError(f"{path}: no triplet rows after the header")
+    """Rows (anchor, positive, hard negative) of a csv with a header naming `columns` (SimCSE's layout);
+    rows are checked by read_csv_rows (field counts, blank rows dropped)."""
+    path = Path(path)
+    triplets = []
+    for lineno, row in read_csv_rows(path, columns, "triplet rows"):
+        texts = tuple(_norm(row[c]) for c in columns)
+        if not all(texts):
+            raise format_error(path, lineno, f"expected three non-empty texts in {list(columns)}",
+                               ",".join(row.values()))
+        triplets.append(texts)
     return triplets
 
 

@@ -2,6 +2,9 @@
 
 Each reader returns `SentencePairs`: `sentences1`, `sentences2` (N strings each, whitespace-normalised as
 SentEval does: `' '.join(s.split())`) and `scores` (np.ndarray float64, shape (N,), the gold similarity).
+Scores are checked against the data set's documented range (`score_range`: STS 0-5, SICK 1-5; see
+sentemb.data.scores): a score outside it or not a number is a DataFormatError naming file and line, or with
+`on_bad_score="drop"` the pair is dropped and counted (`SentencePairs.dropped`, one warning).
 
 Layout under the data root (`$SENTEMB_DATA_DIR`, see /work/shared/data/SOURCES.md):
     en/STS/STS1{2..6}-en-test/<one subfolder>/STS.input.<subset>.txt + STS.gs.<subset>.txt
@@ -18,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from sentemb.data.errors import DataFormatError, format_error
+from sentemb.data.scores import SICK_RANGE, STS_RANGE, ScoreCheck, ScoreRange
 from sentemb.data.textio import read_text
 
 __all__ = [
@@ -42,12 +46,14 @@ _SICK_HEADER = ("pair_ID", "sentence_A", "sentence_B", "relatedness_score")
 
 @dataclass(frozen=True)
 class SentencePairs:
-    """N sentence pairs with gold scores: sentences1[i], sentences2[i] scored scores[i] (float64, (N,))."""
+    """N sentence pairs with gold scores: sentences1[i], sentences2[i] scored scores[i] (float64, (N,));
+    `dropped`: pairs left out for a bad score (on_bad_score="drop")."""
 
     name: str
     sentences1: list[str]
     sentences2: list[str]
     scores: np.ndarray
+    dropped: int = 0
 
     def __post_init__(self) -> None:
         if not len(self.sentences1) == len(self.sentences2) == len(self.scores):
@@ -66,11 +72,11 @@ def _lines(path: Path) -> list[str]:
     return read_text(path).splitlines()
 
 
-def _score(path: Path, lineno: int, text: str, line: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise format_error(path, lineno, "expected a numeric score", line) from None
+def _require_pairs(path: Path, scores: list[float], check: ScoreCheck) -> None:
+    """An evaluation file without any scored pair (empty, or every score dropped) is refused."""
+    if not scores:
+        dropped = f" ({check.dropped} dropped: {check.expected()})" if check.dropped else ""
+        raise DataFormatError(f"{path}: no scored sentence pair in the file{dropped}")
 
 
 def sts_year_dir(directory: str | Path, year: str) -> Path:
@@ -92,12 +98,14 @@ def sts_year_dir(directory: str | Path, year: str) -> Path:
     raise FileNotFoundError(f"several {year} folders under '{directory}': {[str(p) for p in found]}")
 
 
-def read_sts_year(directory: str | Path, year: str) -> list[SentencePairs]:
+def read_sts_year(directory: str | Path, year: str, score_range: ScoreRange | None = STS_RANGE,
+                  on_bad_score: str = "error") -> list[SentencePairs]:
     """Read the SentEval subsets of STS12..STS16, one `SentencePairs` per subset (named `<year>.<subset>`).
 
     `directory` is e.g. `<data>/en/STS/STS12-en-test` (the one subfolder holding the files is found by glob).
     Input lines are `s1 TAB s2 [TAB ...]` (SentEval keeps the first two fields); gold lines hold one score.
-    Pairs with a blank gold line (unscored, STS15/16) are skipped as in SentEval.
+    Pairs with a blank gold line (unscored, STS15/16) are skipped as in SentEval. Gold scores must be
+    numbers in `score_range` (0-5; None: any finite number); see the module docstring for `on_bad_score`.
     """
     folder = sts_year_dir(directory, year)
     prefix = _FILE_PREFIX.get(year, "STS")
@@ -110,16 +118,22 @@ def read_sts_year(directory: str | Path, year: str) -> list[SentencePairs]:
             raise DataFormatError(f"{gold_path}: {len(golds)} gold lines but {input_path} has "
                                   f"{len(inputs)} input lines; they must pair up line by line")
         s1, s2, scores = [], [], []
+        check = ScoreCheck(gold_path, score_range, on_bad_score)
         for lineno, (line, gold) in enumerate(zip(inputs, golds), start=1):
             if not gold.strip():
                 continue
             fields = line.split("\t")
             if len(fields) < 2:
                 raise format_error(input_path, lineno, "expected 'sentence1<TAB>sentence2'", line)
-            scores.append(_score(gold_path, lineno, gold.strip(), gold))
+            score = check.parse(lineno, gold.strip(), gold)
+            if score is None:
+                continue
+            scores.append(score)
             s1.append(_norm(fields[0]))
             s2.append(_norm(fields[1]))
-        subsets.append(SentencePairs(f"{year}.{subset}", s1, s2, np.asarray(scores, dtype=np.float64)))
+        _require_pairs(gold_path, scores, check)
+        subsets.append(SentencePairs(f"{year}.{subset}", s1, s2, np.asarray(scores, dtype=np.float64),
+                                     check.report()))
     return subsets
 
 
@@ -129,15 +143,18 @@ def stsb_dir(directory: str | Path) -> Path:
     return directory if any(directory.glob("sts-*.csv")) else directory / "stsbenchmark"
 
 
-def read_stsb(directory: str | Path, split: str) -> SentencePairs:
+def read_stsb(directory: str | Path, split: str, score_range: ScoreRange | None = STS_RANGE,
+              on_bad_score: str = "error") -> SentencePairs:
     """Read STS-B `sts-{split}.csv` (Cer et al. 2017): TAB separated, not csv-quoted, as SentEval reads it.
 
-    Fields (0-based): 4 = score 0-5, 5 and 6 = the sentences; further fields (sources) are ignored.
+    Fields (0-based): 4 = score 0-5 (checked against `score_range`), 5 and 6 = the sentences; further
+    fields (sources) are ignored; blank lines are skipped.
     """
     if split not in ("train", "dev", "test"):
         raise ValueError(f"unknown STS-B split {split!r}; expected 'train', 'dev' or 'test'")
     path = stsb_dir(directory) / f"sts-{split}.csv"
     s1, s2, scores = [], [], []
+    check = ScoreCheck(path, score_range, on_bad_score)
     for lineno, line in enumerate(_lines(path), start=1):
         if not line.strip():
             continue
@@ -145,10 +162,14 @@ def read_stsb(directory: str | Path, split: str) -> SentencePairs:
         if len(fields) < 7:
             raise format_error(path, lineno, "expected >= 7 TAB-separated fields (score in 5th, sentences "
                                "in 6th and 7th)", line)
-        scores.append(_score(path, lineno, fields[4], line))
+        score = check.parse(lineno, fields[4], line)
+        if score is None:
+            continue
+        scores.append(score)
         s1.append(_norm(fields[5]))
         s2.append(_norm(fields[6]))
-    return SentencePairs(f"STSBenchmark.{split}", s1, s2, np.asarray(scores, dtype=np.float64))
+    _require_pairs(path, scores, check)
+    return SentencePairs(f"STSBenchmark.{split}", s1, s2, np.asarray(scores, dtype=np.float64), check.report())
 
 
 def sick_path(data_dir: str | Path, split: str) -> Path:
@@ -158,9 +179,11 @@ def sick_path(data_dir: str | Path, split: str) -> Path:
     return Path(data_dir) / "en" / "SICK" / SICK_FILES[split]
 
 
-def read_sick(path: str | Path) -> SentencePairs:
+def read_sick(path: str | Path, score_range: ScoreRange | None = SICK_RANGE,
+              on_bad_score: str = "error") -> SentencePairs:
     """Read SICK 2014 (Marelli et al.) relatedness: a header line, then TAB-separated
-    pair_ID, sentence_A, sentence_B, relatedness_score (1-5), entailment_judgment.
+    pair_ID, sentence_A, sentence_B, relatedness_score (1-5, checked against `score_range`),
+    entailment_judgment; blank lines are skipped.
     """
     path = Path(path)
     lines = _lines(path)
@@ -168,6 +191,7 @@ def read_sick(path: str | Path) -> SentencePairs:
         raise format_error(path, 1, "expected the header 'pair_ID<TAB>sentence_A<TAB>sentence_B<TAB>"
                            "relatedness_score...'", lines[0] if lines else "")
     s1, s2, scores = [], [], []
+    check = ScoreCheck(path, score_range, on_bad_score, what="relatedness_score")
     for lineno, line in enumerate(lines[1:], start=2):
         if not line.strip():
             continue
@@ -175,8 +199,12 @@ def read_sick(path: str | Path) -> SentencePairs:
         if len(fields) < 4:
             raise format_error(path, lineno, "expected >= 4 TAB-separated fields "
                                "(pair_ID, sentence_A, sentence_B, relatedness_score)", line)
-        scores.append(_score(path, lineno, fields[3], line))
+        score = check.parse(lineno, fields[3], line)
+        if score is None:
+            continue
+        scores.append(score)
         s1.append(_norm(fields[1]))
         s2.append(_norm(fields[2]))
+    _require_pairs(path, scores, check)
     name = path.stem.removeprefix("SICK_").removesuffix("_annotated")
-    return SentencePairs(f"SICKRelatedness.{name}", s1, s2, np.asarray(scores, dtype=np.float64))
+    return SentencePairs(f"SICKRelatedness.{name}", s1, s2, np.asarray(scores, dtype=np.float64), check.report())

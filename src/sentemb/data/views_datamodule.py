@@ -98,6 +98,9 @@ class ViewsDataModule(L.LightningDataModule):
             data = ViewsData(data.texts[: self.max_rows], None if data.labels is None else
                              data.labels[: self.max_rows], {**data.source_id, "max_rows": self.max_rows})
         self.data = data
+        if len(data.texts) < self.batch_size:
+            log.warning("%s: %d rows, fewer than one batch (data.batch_size=%d): every step sees them all",
+                        getattr(self, "path", data.source_id), len(data.texts), self.batch_size)
         v = len(data.texts[0])
         flat = [t for row in data.texts for t in row]
         ds = tokenize_to_dataset(flat, self.tokenizer, self.max_length, self.cache_dir,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sentemb.data.zh_readers import ZH_TASKS, read_zh_pairs, zh_task_path
+from sentemb.data.zh_readers import ZH_SCORE_RANGES, ZH_TASKS, read_zh_pairs, zh_task_path
 from sentemb.evaluation.sts import Encode, encode_unique, spearman_cosine
 
 __all__ = ["ZH_METRIC_NAMES", "ChineseSTSEvaluator"]
@@ -35,7 +35,8 @@ class ChineseSTSEvaluator:
         self.split = split
         self.data = {}
         for task in tasks:
-            pairs = read_zh_pairs(zh_task_path(data_dir, task, split), name=f"{task}.{split}")
+            pairs = read_zh_pairs(zh_task_path(data_dir, task, split), name=f"{task}.{split}",
+                                  score_range=ZH_SCORE_RANGES[task])
             if max_pairs is not None:
                 pairs = type(pairs)(pairs.name, pairs.sentences1[:max_pairs], pairs.sentences2[:max_pairs],
                                     pairs.scores[:max_pairs])
