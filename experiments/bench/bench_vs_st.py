@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 BATCH, MAX_LEN, LR, TAU = 64, 32, 3e-5, 0.05
+GROUP_BY_LENGTH = 50  # sentemb-grouped: batches per length-sorting window (data.group_by_length)
 
 
 def wiki_lines(n: int) -> list[str]:
@@ -65,7 +66,8 @@ def device_of(accelerator: str) -> str:
     return "cuda" if accelerator == "gpu" else "cpu"
 
 
-def train_sentemb(model_path: str, n: int, compile_model: bool, accelerator: str, precision: str) -> dict:
+def train_sentemb(model_path: str, n: int, compile_model: bool, accelerator: str, precision: str,
+                  group_by_length: int = 0) -> dict:
     import lightning as L
     import torch
 
@@ -84,7 +86,7 @@ def train_sentemb(model_path: str, n: int, compile_model: bool, accelerator: str
         lines = Path(tmp) / "lines.txt"
         lines.write_text("\n".join(wiki_lines(n)) + "\n")
         dm = TextDataModule(lines, module.encoder.tokenizer, DropoutPairBuilder, batch_size=BATCH,
-                            max_length=MAX_LEN, cache_dir=None)
+                            max_length=MAX_LEN, cache_dir=None, group_by_length=group_by_length)
         dm.setup("fit")
         tokens = sum(len(t) for t in dm.train_set.token_lists) * 2  # two views
         trainer = L.Trainer(accelerator=accelerator, devices=1, precision=precision, max_epochs=1, logger=False,
@@ -96,7 +98,8 @@ def train_sentemb(model_path: str, n: int, compile_model: bool, accelerator: str
         memory = memory_after_training()
     module.encoder.to(device_of(accelerator))
     score = dev_score(lambda s: module.encoder.encode(s, batch_size=128))
-    return {"system": "sentemb" + ("+compile" if compile_model else ""), "sentences": n, "seconds": seconds,
+    suffix = ("+compile" if compile_model else "") + (f"+group{group_by_length}" if group_by_length else "")
+    return {"system": "sentemb" + suffix, "sentences": n, "seconds": seconds,
             "tokens": tokens, "sentences_per_s": n / seconds, "max_rss_mib": max_rss_mib(), "stsb_dev": score,
             **memory}
 
@@ -186,8 +189,9 @@ def train_flops_per_token(model_path: str, seq_len: float) -> float:
 
 
 def worker(args) -> None:
-    if args.worker in ("sentemb", "sentemb-compile"):
-        out = train_sentemb(args.model, args.lines, args.worker == "sentemb-compile", args.accelerator, args.precision)
+    if args.worker in ("sentemb", "sentemb-compile", "sentemb-grouped"):
+        out = train_sentemb(args.model, args.lines, args.worker == "sentemb-compile", args.accelerator, args.precision,
+                            GROUP_BY_LENGTH if args.worker == "sentemb-grouped" else 0)
     elif args.worker == "st":
         out = train_st(args.model, args.lines, args.accelerator, args.precision)
     else:
@@ -212,7 +216,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=1280)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--model", default=None, help="HF/sentence-transformers folder (default: all-MiniLM-L6-v2)")
-    parser.add_argument("--systems", default="sentemb,st", help="comma list of sentemb, sentemb-compile, st")
+    parser.add_argument("--systems", default="sentemb,st", help="comma list of sentemb, sentemb-compile, sentemb-grouped (data.group_by_length=50), st")
     parser.add_argument("--out", default=None, help="write the summary JSON here")
     parser.add_argument("--accelerator", default="cpu", choices=["cpu", "gpu"])
     parser.add_argument("--precision", default="32-true", help="32-true (CPU) or bf16-mixed (GPU)")

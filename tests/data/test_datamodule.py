@@ -47,3 +47,19 @@ def test_order_is_seeded(tiny_corpus, tiny_backbone_factory, tmp_path):
 
     assert order(7) == order(7)
     assert order(7) != order(8)
+
+
+def test_group_by_length_pads_less_over_the_same_sentences(tiny_corpus, tiny_backbone_factory, tmp_path):
+    backbone = tiny_backbone_factory()
+
+    def epoch(**kw):
+        dm = TextDataModule(tiny_corpus, backbone.tokenizer, DropoutPairBuilder, batch_size=5, max_length=64,
+                            cache_dir=str(tmp_path / "c"), **kw)
+        dm.setup("fit")
+        out = list(dm.train_dataloader())
+        return sorted(int(i) for b in out for i in b.index), sum(b.input_ids[:, 0].numel() for b in out)
+
+    plain_rows, plain_padded = epoch()
+    grouped_rows, grouped_padded = epoch(group_by_length=4)
+    assert grouped_rows == plain_rows == list(range(36))
+    assert grouped_padded < plain_padded
