@@ -66,3 +66,19 @@ def test_optimizer_state_freed_after_training_but_kept_in_the_last_checkpoint(ti
     assert checkpoints, "no checkpoint written"
     saved = torch.load(checkpoints[-1], map_location="cpu", weights_only=True)
     assert saved["optimizer_states"][0]["state"], "the checkpoint lost the optimizer state"
+
+
+class GradsAtStepStart(L.Callback):
+    seen: list = []
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+        GradsAtStepStart.seen.append(sum(p.grad is not None for p in pl_module.parameters()))
+
+
+def test_gradients_are_freed_before_the_next_forward(tiny_overrides, tmp_path):
+    cfg = compose_config([*tiny_overrides, "trainer.max_steps=3", "~callbacks.sts_dev", "eval=align_uniform"], tmp_path)
+    with open_dict(cfg):
+        cfg.callbacks.grads = {"_target_": f"{__name__}.GradsAtStepStart"}
+    GradsAtStepStart.seen = []
+    train(cfg)
+    assert GradsAtStepStart.seen == [0, 0, 0]

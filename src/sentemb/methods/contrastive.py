@@ -157,6 +157,13 @@ class ContrastiveModule(L.LightningModule):
                 "batch with all negatives use model.grad_cache_chunk_size (GradCache) instead"
             )
 
+    def optimizer_step(self, epoch, batch_idx, optimizer, optimizer_closure=None) -> None:
+        """Lightning's closure zeroes gradients after the forward pass, so the last step's gradients
+        (one float per parameter) would stay allocated through the next forward, at the peak of activation
+        memory; free them right after the update instead."""
+        super().optimizer_step(epoch, batch_idx, optimizer, optimizer_closure)
+        optimizer.zero_grad(set_to_none=True)
+
     def on_train_end(self) -> None:
         """Free the optimizer state and gradients once training is over. The callbacks' `on_train_end`
         (last checkpoint) has run already; Lightning's teardown would next copy this state to the host:
