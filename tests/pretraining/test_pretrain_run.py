@@ -121,3 +121,12 @@ def test_recipe_composes_and_exports_where_backbone_mini_offline_looks(tmp_path,
     assert backbone.how_to_make == HOW_TO_MAKE
     # composed by sentemb.run's config the recipe keeps its entry point, which sentemb.run refuses
     assert compose_config(["experiment=pretrain_mini_offline"], tmp_path).entry_point == "sentemb.pretrain"
+
+
+def test_time_bounded_run_stops_at_max_time(corpus, tmp_path):
+    """max_steps=-1 (the recipe's): Lightning's max_time ends training; the schedule decays over that time."""
+    cfg = compose_pretrain([*tiny_pretrain_overrides(corpus, tmp_path), "trainer.max_steps=-1",
+                            "trainer.max_time=00:00:00:02", "trainer.val_check_interval=1000"], tmp_path / "run")
+    results = pretrain(cfg)
+    assert results["global_step"] > 0 and results["fit_seconds"] < 60
+    assert results["final_heldout"]["step"] == results["global_step"]  # the final evaluation is on the curve
