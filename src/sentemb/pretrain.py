@@ -14,6 +14,7 @@ import json
 import logging
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,11 +77,11 @@ def build_trainer(cfg: DictConfig, budget_seconds: float | None):
         callbacks.append(ModelCheckpoint(dirpath=str(out / "checkpoints"), save_last=True, save_top_k=0,
                                          every_n_train_steps=int(every)))
     trainer_cfg = OmegaConf.to_container(cfg.trainer, resolve=True)
-    if budget_seconds is not None:
-        trainer_cfg["max_time"] = {"seconds": budget_seconds}
+    trainer_cfg.pop("max_time", None)  # passed as a timedelta (fractions of a second; a dict would become a DictConfig)
+    max_time = timedelta(seconds=budget_seconds) if budget_seconds is not None else None
     loggers = build_loggers(cfg)
     return instantiate(trainer_cfg, callbacks=callbacks, logger=loggers or False, default_root_dir=str(out),
-                       plugins=[AtomicCheckpointIO()]), loggers
+                       plugins=[AtomicCheckpointIO()], max_time=max_time), loggers
 
 
 def pretrain(cfg: DictConfig) -> dict:
@@ -101,6 +102,7 @@ def pretrain(cfg: DictConfig) -> dict:
         save_model_folder,
     )
     from sentemb.pretraining.module import MLMPretrainModule
+    from sentemb.pretraining.tokenizer import save_tokenizer
     from sentemb.run_info import save_run_info
     from sentemb.train import resolve_resume
 
@@ -119,7 +121,13 @@ def pretrain(cfg: DictConfig) -> dict:
     corpus = build_corpus(c.data_dir, sources=list(c.sources), files=list(c.files or []), exclude=list(c.exclude),
                           heldout_fraction=c.heldout_fraction, heldout_max_lines=c.heldout_max_lines,
                           max_lines=c.max_lines, seed=cfg.seed, wordnet_dir=c.get("wordnet_dir"))
-    tokenizer, trained_tokenizer = build_tokenizer(cfg.tokenizer, source, corpus.train)
+    resume = resolve_resume(cfg.get("resume"))
+    saved_tokenizer = Path(resume).parent.parent / "tokenizer" if resume else None
+    if saved_tokenizer is not None and saved_tokenizer.is_dir():  # resuming: the run's own tokenizer, not a retrained one
+        tokenizer, trained_tokenizer = build_tokenizer({"name_or_path": str(saved_tokenizer)}, None, [])
+    else:
+        tokenizer, trained_tokenizer = build_tokenizer(cfg.tokenizer, source, corpus.train)
+    save_tokenizer(tokenizer, out / "tokenizer")
     model = build_model(OmegaConf.to_container(cfg.model.architecture, resolve=True), source, tokenizer)
     b = cfg.batching
     data = MLMDataModule(corpus.train, corpus.heldout, tokenizer, max_length=b.max_length, batch_size=b.batch_size,
@@ -133,7 +141,7 @@ def pretrain(cfg: DictConfig) -> dict:
                                history_path=str(out / CURVE_JSONL), budget_seconds=budget)
     fit_start = time.perf_counter()
     try:
-        trainer.fit(module, datamodule=data, ckpt_path=resolve_resume(cfg.get("resume")))
+        trainer.fit(module, datamodule=data, ckpt_path=resume)
     except SIGTERMException as err:
         raise TrainingInterrupted(f"pretraining stopped by a signal at step {trainer.global_step}; continue with: "
                                   f"python -m sentemb.pretrain <same overrides> resume={out}") from err

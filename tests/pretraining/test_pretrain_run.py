@@ -130,3 +130,14 @@ def test_time_bounded_run_stops_at_max_time(corpus, tmp_path):
     results = pretrain(cfg)
     assert results["global_step"] > 0 and results["fit_seconds"] < 60
     assert results["final_heldout"]["step"] == results["global_step"]  # the final evaluation is on the curve
+
+
+def test_resume_continues_from_the_last_checkpoint_with_the_runs_tokenizer(corpus, tmp_path):
+    base = [*tiny_pretrain_overrides(corpus, tmp_path), "checkpoint_every_n_steps=1", "trainer.val_check_interval=2"]
+    pretrain(compose_pretrain([*base, "trainer.max_steps=2"], tmp_path / "first"))
+    assert (tmp_path / "first" / "checkpoints" / "last.ckpt").is_file()
+    results = pretrain(compose_pretrain([*base, "trainer.max_steps=4", f"resume={tmp_path / 'first'}",
+                                         "tokenizer.vocab_size=100"], tmp_path / "second"))
+    assert results["global_step"] == 4 and not results["trained_tokenizer"]  # the first run's 120-token vocabulary
+    assert (tmp_path / "second" / "tokenizer" / "tokenizer.json").read_text() == (
+        tmp_path / "first" / "tokenizer" / "tokenizer.json").read_text()
