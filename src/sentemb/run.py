@@ -16,6 +16,9 @@ def main(cfg: DictConfig) -> float | None:
     from sentemb.checkpointing import TrainingInterrupted
     from sentemb.train import train
 
+    if cfg.get("entry_point", "sentemb.run") != "sentemb.run":  # e.g. experiment=pretrain_mini_offline
+        sys.exit(f"this recipe is for `python -m {cfg.entry_point}`, not sentemb.run: "
+                 f"python -m {cfg.entry_point} <the same overrides>")
     try:
         return train(cfg)
     except TrainingInterrupted as stop:
