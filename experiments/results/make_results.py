@@ -89,13 +89,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--steps-supervised", type=int, help="training steps of the supervised section")
     ap.add_argument("--batch-size", type=int)
     ap.add_argument("--seeds", help="seeds of the 3-seed sections, e.g. 1,2,3")
+    ap.add_argument("--sts-trained", choices=("sts_core", "sts"),
+                    help="STS evaluation of trained rows: sts_core (STS-B + SICK-R test, default) or sts (the suite)")
     ap.add_argument("--base-backbone", help="backbone option of the offline-base section (default mini_offline)")
     return ap.parse_args(argv)
 
 
 def budget_from(args: argparse.Namespace) -> Budget:
     budget = smoke_budget() if args.smoke else Budget()
-    for name in ("steps_minilm", "steps_base", "steps_supervised", "batch_size", "base_backbone"):
+    for name in ("steps_minilm", "steps_base", "steps_supervised", "batch_size", "base_backbone", "sts_trained"):
         if getattr(args, name) is not None:
             setattr(budget, name, getattr(args, name))
     if args.seeds:
