@@ -57,11 +57,12 @@ SECTION_TEXT = {
     "unsup_stc": ("Unsupervised adaptation on the clustering texts (domain adaptation), scored on clustering",
                   "Trained on the unlabelled texts of StackOverflow, Biomedical and SearchSnippets "
                   "(`data=stc_texts`, the same random subset per set that is clustered), K-means with K = the "
-                  "gold classes over 5 K-means seeds (x100)."),
+                  "gold classes, the mean over 5 K-means seeds (x100)."),
     "offline_base": ("From the offline MLM base encoder",
                      "Every unsupervised method and the supervised ones trained from `backbone=mini_offline` "
-                     "(an MLM-only base, not tuned for sentence embeddings), full STS suite with alignment and "
-                     "uniformity; supcon also with its intent score."),
+                     "(an MLM-only base, not tuned for sentence embeddings), scored like the wiki section (STS-B "
+                     "and SICK-R test by default; the whole STS suite with `--sts-trained sts`) with alignment and "
+                     "uniformity; supcon also with its intent score; `start_points`: the untrained poolings."),
     "supervised": ("Supervised methods from all-MiniLM-L6-v2, scored on their matching test",
                    "simcse_sup on the SNLI triplets here (nli_sample), supcon on each intent training set "
                    "(nearest-centroid accuracy on its test set, centroids from 20 training texts per intent), "
@@ -82,12 +83,21 @@ def _duration(seconds: float) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
 
 
-def section_runs(runs_dir: Path, section: str) -> list[RunRecord]:
-    """The seed-averaged records of one section ([] when it has no results yet)."""
+def section_runs(runs_dir: Path, section: str, job_order: Sequence[str] = ()) -> list[RunRecord]:
+    """The seed-averaged records of one section ([] when it has no results yet), in the order of its jobs
+    (`job_order`: the job folder names). A `± std` in the tables is always the spread over training seeds:
+    a run's own spread over K-means seeds is dropped from rows of one run."""
     folder = runs_dir / section
     if not folder.is_dir() or not any(folder.rglob("results.json")):
         return []
-    return aggregate_seeds(find_runs([folder]))
+    runs = find_runs([folder])
+    rank = {name: i for i, name in enumerate(job_order)}
+    runs.sort(key=lambda r: rank.get(r.path.relative_to(folder).parts[0], len(rank)))
+    rows = aggregate_seeds(runs)
+    for row in rows:
+        if row.info.get("n_runs", 1) == 1:
+            row.metrics = {k: v for k, v in row.metrics.items() if not k.endswith("_std")}
+    return rows
 
 
 def _with(runs: Sequence[RunRecord], metrics: Sequence[str]) -> list[RunRecord]:
@@ -191,11 +201,13 @@ how much, with what seed spread, and where a method did not help._
 
 
 def build_results(runs_dir: str | Path, out: str | Path, meta: dict, sections: Sequence[str]) -> Path:
-    """Write RESULTS.md at `out` from the runs under `runs_dir`; returns its path."""
+    """Write RESULTS.md at `out` from the runs under `runs_dir`; returns its path. Rows follow the order of
+    meta["jobs"] (the plan's), then any other job folder found."""
     runs_dir, out = Path(runs_dir), Path(out)
     parts = [header_markdown(meta)]
     for section in sections:
-        parts.append(section_markdown(section, section_runs(runs_dir, section)))
+        order = [j["name"] for j in meta.get("jobs", []) if j["section"] == section]
+        parts.append(section_markdown(section, section_runs(runs_dir, section, order)))
     parts += [paper_markdown(runs_dir), FINDINGS]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(parts))
