@@ -89,5 +89,13 @@ def test_chinese_characters_are_units_or_refused(zh_tokenizer, tmp_path):
     assert len(Crop(0.1)(content, splitter, random.Random(0))) == 8
     with pytest.raises(ValueError, match="word segmenter"):
         WordSplitter(zh_tokenizer, cjk="refuse").words(content)
-    with pytest.raises(ValueError, match="CJK"):
-        Synonym(1, str(write_wordnet(tmp_path / "wn")))(content, splitter, random.Random(0))
+    synonym = Synonym(1, str(write_wordnet(tmp_path / "wn")))
+    assert synonym(content, splitter, random.Random(0)) == content and synonym.unchanged == 1  # CJK: unchanged
+
+
+def test_synonym_replaces_english_words_beside_cjk_ones(tok, tmp_path):
+    """A wiki line with a CJK name: the English word is replaced, the CJK characters are kept."""
+    splitter = WordSplitter(tok)
+    content = splitter.split(tok("the dog 中")["input_ids"]).content
+    out = Synonym(1, str(write_wordnet(tmp_path / "wn")))(content, splitter, random.Random(0))
+    assert tok.decode(out) == "the domestic dog 中"

@@ -3,15 +3,20 @@
 Candidates are words of letters only, of two or more letters, not in a short list of English function
 words, that have at least one WordNet synonym. `n` of them (default 1) are chosen uniformly, each replaced
 by one of its synonyms chosen uniformly and re-tokenised. Sentences with no candidate stay unchanged
-(counted in `Synonym.unchanged`). Synonyms are English: CJK text is refused (no Chinese WordNet here).
+(counted in `Synonym.unchanged`). Synonyms are English: CJK words are never candidates (there is no Chinese
+WordNet here), so an English corpus with a few CJK names still trains, and a CJK-only sentence stays
+unchanged (counted, with one warning per process).
 """
 
 from __future__ import annotations
 
+import logging
 import random
 
 from sentemb.augment.wordnet import WordNet
 from sentemb.augment.words import WordSplitter, has_cjk
+
+log = logging.getLogger(__name__)
 
 STOPWORDS = frozenset(
     "a an the and or but if of at by for with about to from in on off up down out over under is am are was "
@@ -36,12 +41,13 @@ class Synonym:
         self.n = int(n)
         self.wordnet = WordNet(wordnet_dir)
         self.unchanged = 0
+        self._warned_cjk = False
 
     def candidates(self, words: list[list[int]], splitter: WordSplitter) -> list[tuple[int, tuple[str, ...]]]:
         out = []
         for i, w in enumerate(words):
             text = splitter.text(w)
-            if len(text) < 2 or not text.isalpha() or text.lower() in STOPWORDS:
+            if len(text) < 2 or not text.isalpha() or text.lower() in STOPWORDS or has_cjk(text):
                 continue
             syns = self.wordnet.synonyms(text)
             if syns:
@@ -50,12 +56,13 @@ class Synonym:
 
     def __call__(self, content: list[int], splitter: WordSplitter, rng: random.Random) -> list[int]:
         words = splitter.words(content, "augment=synonym")
-        if any(has_cjk(splitter.text(w)) for w in words):
-            raise ValueError("augment=synonym uses the English WordNet and cannot replace words of CJK text: "
-                             "pick augment=dropout, crop, word_deletion, repetition or shuffle for Chinese data")
         cands = self.candidates(words, splitter)
         if not cands:
             self.unchanged += 1
+            if not self._warned_cjk and any(has_cjk(splitter.text(w)) for w in words):
+                self._warned_cjk = True
+                log.warning("augment=synonym replaces English words only (WordNet): CJK text is left unchanged; "
+                            "for Chinese data pick augment=dropout, crop, word_deletion, repetition or shuffle")
             return list(content)
         for i, syns in rng.sample(cands, min(self.n, len(cands))):
             words[i] = splitter.encode_word(rng.choice(syns), first=(i == 0))
