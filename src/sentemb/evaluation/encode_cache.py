@@ -1,11 +1,11 @@
 """A memoising encode function: every unique sentence is encoded once per evaluation, whatever the task.
 
 `CachedEncode(encoder)` is a drop-in `encode(sentences) -> (N, D)` for the evaluators. `prefetch` first
-collects the sentences of every evaluator (their `.sentences` attribute) and encodes the new ones together:
-sorted by token count (the encoder's tokenizer; character count when it has none) and cut into batches of
-`batch_size`, so each batch pads little even when Chinese and English texts are mixed (characters are a poor
-proxy for tokens there: on the full suite, 4.6M padded tokens by characters vs 3.2M by tokens), with one
-progress bar. A later call encodes only what is not cached yet and returns rows in the order asked.
+collects the sentences of every evaluator (their `.sentences` attribute) and encodes the new ones in one
+call of `encoder.encode`, with one progress bar: `SentenceEncoder.encode` batches them by token count, so
+each batch pads little even when Chinese and English texts are mixed (characters are a poor proxy for tokens
+there: on the full suite, 4.6M padded tokens by characters vs 3.2M by tokens). A later call encodes only
+what is not cached yet and returns rows in the order asked.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import time
 from collections.abc import Iterable
 
 import numpy as np
-from tqdm.auto import tqdm
 
 log = logging.getLogger(__name__)
 
@@ -48,19 +47,12 @@ class CachedEncode:
         if not new:
             return
         start = time.perf_counter()
-        order = self._longest_first(new)
-        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
-        parts = []
-        for batch in tqdm(batches, desc="encode", disable=len(new) < self.progress_min):
-            part = self.encoder.encode([new[i] for i in batch], batch_size=self.batch_size, show_progress_bar=False)
-            if hasattr(part, "detach"):  # a torch tensor
-                part = part.detach().float().cpu().numpy()
-            part = np.asarray(part, dtype=np.float32)
-            if part.ndim != 2 or part.shape[0] != len(batch):
-                raise ValueError(f"encoder.encode returned shape {part.shape} for {len(batch)} sentences")
-            parts.append(part)
-        emb = np.empty((len(new), parts[0].shape[1]), dtype=np.float32)
-        emb[order] = np.concatenate(parts)
+        emb = self.encoder.encode(new, batch_size=self.batch_size, show_progress_bar=len(new) >= self.progress_min)
+        if hasattr(emb, "detach"):  # a torch tensor
+            emb = emb.detach().float().cpu().numpy()
+        emb = np.asarray(emb, dtype=np.float32)
+        if emb.ndim != 2 or emb.shape[0] != len(new):
+            raise ValueError(f"encoder.encode returned shape {emb.shape} for {len(new)} sentences")
         offset = len(self.rows)
         self.rows.update((s, offset + i) for i, s in enumerate(new))
         self.blocks.append(emb)
@@ -72,19 +64,8 @@ class CachedEncode:
         if len(new) >= self.progress_min:
             log.info("encoded %d sentences in %.1f s", len(new), seconds)
 
-    def _longest_first(self, sentences: list[str]) -> np.ndarray:
-        """Indices of `sentences` by decreasing token count (as the encoder truncates), else character count."""
-        tokenizer = getattr(self.encoder, "tokenizer", None)
-        if callable(tokenizer):
-            max_length = getattr(self.encoder, "max_length", None)
-            ids = tokenizer(sentences, truncation=max_length is not None, max_length=max_length)["input_ids"]
-            lengths = [len(x) for x in ids]
-        else:
-            lengths = [len(s) for s in sentences]
-        return np.argsort([-n for n in lengths], kind="stable")
-
     def prefetch(self, sentences: Iterable[str]) -> None:
-        """Encode those of `sentences` not cached yet, in one pass of batches sorted by token count."""
+        """Encode those of `sentences` not cached yet, in one call of the encoder."""
         self._embed_new(sentences)
 
     def __call__(self, sentences: list[str]) -> np.ndarray:
