@@ -29,10 +29,10 @@ SENTENCES = [
 ]
 
 
-def compose_config(overrides: list[str], output_dir: Path) -> DictConfig:
-    """Compose conf/config.yaml with `overrides`; output_dir points at a test folder."""
+def compose_config(overrides: list[str], output_dir: Path, config_name: str = "config") -> DictConfig:
+    """Compose conf/<config_name>.yaml with `overrides`; output_dir points at a test folder."""
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        cfg = compose(config_name="config", overrides=overrides)
+        cfg = compose(config_name=config_name, overrides=overrides)
     with open_dict(cfg):
         cfg.output_dir = str(output_dir)
     return cfg

@@ -7,24 +7,18 @@ import json
 from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_dir
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
-from omegaconf import open_dict
 from pretrain_helpers import tiny_pretrain_overrides
 
-from conftest import CONF_DIR, SENTENCES, compose_config
+from conftest import SENTENCES, compose_config
 from sentemb.pretrain import pretrain
 
 HOW_TO_MAKE = "python -m sentemb.pretrain experiment=pretrain_mini_offline"
 
 
 def compose_pretrain(overrides: list[str], output_dir: Path):
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        cfg = compose(config_name="pretrain", overrides=overrides)
-    with open_dict(cfg):
-        cfg.output_dir = str(output_dir)
-    return cfg
+    return compose_config(overrides, output_dir, config_name="pretrain")
 
 
 @pytest.fixture
