@@ -3,11 +3,17 @@ alignment and uniformity, and, where the runs have them, the clustering scores.
 
     python experiments/runs_table.py runs/augmentations            # experiments/augmentations_runs.sh
     python experiments/runs_table.py runs/samplers_vascl           # experiments/samplers_vascl_runs.sh
+    python experiments/runs_table.py runs/pretrain_compare --seeds # folders NAME_s1, NAME_s2 ... -> mean ± std
+
+With --seeds, runs whose folder names differ only by a `_s<seed>` suffix become one row: each score's mean
+and, as ±, its sample standard deviation over the seeds (the row is labelled NAME (n=3)).
 """
 
 from __future__ import annotations
 
 import json
+import re
+import statistics
 import sys
 from pathlib import Path
 
@@ -25,8 +31,31 @@ def cell(metrics: dict, key: str, digits: int = 2) -> str:
     return f"{value:.{digits}f}" + (f" ± {std:.{digits}f}" if std is not None else "")
 
 
-def main(folder: Path) -> None:
+def by_seed(runs: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
+    """Runs named NAME_s<seed> -> one (NAME (n=k), mean metrics with <metric>_std) per NAME, in order seen."""
+    groups: dict[str, list[dict]] = {}
+    for name, r in runs:
+        groups.setdefault(re.sub(r"_s\d+$", "", name), []).append(r)
+    out = []
+    for name, members in groups.items():
+        keys = dict.fromkeys(k for r in members for k in r["metrics"] if not k.endswith("_std"))
+        metrics = {}
+        for k in keys:
+            values = [r["metrics"][k] for r in members if k in r["metrics"]]
+            metrics[k] = statistics.fmean(values)
+            if len(values) > 1:
+                metrics[k + "_std"] = statistics.stdev(values)
+        steps = {r.get("global_step") for r in members}
+        seconds = [r["train_seconds"] for r in members if r.get("train_seconds") is not None]
+        out.append((f"{name} (n={len(members)})", {"metrics": metrics, "global_step": "/".join(map(str, sorted(
+            steps, key=str))), "train_seconds": round(statistics.fmean(seconds), 1) if seconds else None}))
+    return out
+
+
+def main(folder: Path, seeds: bool = False) -> None:
     runs = [(p.parent.name, json.loads(p.read_text())) for p in sorted(folder.glob("*/results.json"))]
+    if seeds:
+        runs = by_seed(runs)
     print("| run | " + " | ".join(name for name, _ in STS) + " | align | uniform | STS-B dev | steps | train s |")
     print("|---" * (len(STS) + 6) + "|")
     for name, r in runs:
@@ -47,4 +76,5 @@ def main(folder: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "runs/augmentations"))
+    args = [a for a in sys.argv[1:] if a != "--seeds"]
+    main(Path(args[0] if args else "runs/augmentations"), seeds="--seeds" in sys.argv[1:])

@@ -131,7 +131,8 @@ def pretrain(cfg: DictConfig) -> dict:
     model = build_model(OmegaConf.to_container(cfg.model.architecture, resolve=True), source, tokenizer)
     b = cfg.batching
     data = MLMDataModule(corpus.train, corpus.heldout, tokenizer, max_length=b.max_length, batch_size=b.batch_size,
-                         eval_batch_size=b.eval_batch_size, packing=b.packing, num_workers=b.num_workers)
+                         eval_batch_size=b.eval_batch_size, packing=b.packing, num_workers=b.num_workers,
+                         group_by_length=b.get("group_by_length", 0), seed=cfg.seed)
     data.setup("fit")
     setup_seconds = time.perf_counter() - started
     budget = time_budget(cfg, started)

@@ -73,3 +73,28 @@ def test_missing_backbone_folder_is_named(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="without weights"):
         load_backbone(str(tmp_path / "empty"))
+
+
+def test_encoding_is_truncated_at_the_backbones_positions():
+    """A base made with 16 positions still encodes a 40-word sentence (truncated), whatever max_length asks."""
+    from sentemb.encoder.backbone import tiny_random_backbone
+    from sentemb.encoder.sentence_encoder import position_capacity
+    from sentemb.paths import minilm_path
+
+    backbone = tiny_random_backbone(minilm_path(), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                                    intermediate_size=64, max_position_embeddings=16)
+    encoder = SentenceEncoder(backbone, pooling="mean", max_length=256)
+    assert position_capacity(backbone.model.config) == 16 and encoder.truncation_length() == 16
+    assert encoder.truncation_length(8) == 8
+    long = " ".join(["word"] * 40)
+    vectors = encoder.encode([long, "short one"], batch_size=2, max_length=256)
+    assert vectors.shape == (2, 32) and np.isfinite(vectors).all()
+    assert encoder.tokenize([long], max_length=256)["input_ids"].shape[1] == 16
+
+
+def test_roberta_positions_leave_out_the_padding_offset():
+    from transformers import RobertaConfig
+
+    from sentemb.encoder.sentence_encoder import position_capacity
+
+    assert position_capacity(RobertaConfig(max_position_embeddings=514, pad_token_id=1)) == 512

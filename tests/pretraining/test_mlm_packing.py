@@ -57,3 +57,24 @@ def test_data_module_batches(packing):
     else:
         assert ids.shape[1] == int(mask.sum(1).max())  # padded to the longest row of the batch
     assert torch.equal(ids[mask == 0], torch.full_like(ids[mask == 0], tok.pad_token_id))
+
+
+def test_length_grouped_rows_pad_less_and_keep_every_row():
+    from conftest import SENTENCES
+
+    tok = tiny_wordpiece()
+    lines = [" ".join(SENTENCES[: 1 + i % len(SENTENCES)]) for i in range(96)]  # lengths vary a lot
+    padded = {}
+    for group in (0, 4):
+        dm = MLMDataModule(lines, lines[:2], tok, max_length=64, batch_size=8, packing=False, group_by_length=group)
+        dm.setup("fit")
+        batches = list(dm.train_dataloader())
+        rows = sorted(tuple(r[m.bool()].tolist()) for b in batches for r, m in zip(b["input_ids"], b["attention_mask"]))
+        assert rows == sorted(tuple(r.tolist()) for r in dm.train_set.rows)  # each row once per epoch
+        padded[group] = sum(b["attention_mask"].numel() for b in batches)
+    assert padded[4] < padded[0]
+
+
+def test_length_grouping_needs_unpacked_rows():
+    with pytest.raises(ValueError, match="group_by_length"):
+        MLMDataModule(["a b"], ["a"], tiny_wordpiece(), packing=True, group_by_length=2)

@@ -88,11 +88,13 @@ def test_export_dir_holding_a_model_is_refused_before_training(made_model, corpu
         pretrain(cfg)
 
 
-def test_fast_dev_run_with_dynamic_padding(corpus, tmp_path):
+@pytest.mark.parametrize("group", [0, 2])
+def test_fast_dev_run_with_dynamic_padding(corpus, tmp_path, group):
     cfg = compose_pretrain([*tiny_pretrain_overrides(corpus, tmp_path), "batching.packing=false",
-                            "trainer.fast_dev_run=true"], tmp_path / "run")
+                            f"batching.group_by_length={group}", "trainer.fast_dev_run=true"], tmp_path / "run")
     results = pretrain(cfg)
     assert results["global_step"] == 1 and results["data"]["packing"] is False
+    assert results["data"]["group_by_length"] == group
 
 
 def test_missing_made_model_says_how_to_make_it(tmp_path, monkeypatch):
@@ -107,7 +109,8 @@ def test_recipe_composes_and_exports_where_backbone_mini_offline_looks(tmp_path,
     monkeypatch.delenv("SENTEMB_MODELS_DIR", raising=False)
     cfg = compose_pretrain(["experiment=pretrain_mini_offline", f"cache_dir={tmp_path}"], tmp_path)
     assert cfg.time_budget_minutes == 60 and cfg.trainer.max_steps == -1 and cfg.trainer.precision == "32-true"
-    assert cfg.batching.packing and cfg.masking.whole_word and cfg.model.dropout == 0.0
+    assert not cfg.batching.packing and cfg.batching.group_by_length > 0  # one sentence a row, grouped by length
+    assert cfg.masking.whole_word and cfg.model.dropout == 0.0
     arch = cfg.model.architecture
     assert (arch.num_hidden_layers, arch.hidden_size, arch.num_attention_heads) == (4, 256, 4)
     backbone = compose_config(["backbone=mini_offline", f"cache_dir={tmp_path}"], tmp_path).backbone

@@ -50,7 +50,7 @@ def save_sentence_transformers_layout(encoder, folder: Path) -> bool:
         {"word_embedding_dimension": encoder.hidden_size,
          **{f"pooling_mode_{m}": m == ST_POOLING_MODE[encoder.pooling] for m in modes}},
     )
-    _write_json(folder / "sentence_bert_config.json", {"max_seq_length": encoder.max_length, "do_lower_case": False})
+    _write_json(folder / "sentence_bert_config.json", {"max_seq_length": encoder.truncation_length(), "do_lower_case": False})
     modules = [
         {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
         {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
