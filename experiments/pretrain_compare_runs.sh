@@ -21,15 +21,17 @@ run() {
   echo "$name rc=$? wall_s=$(( $(date +%s) - start )) args: $*" | tee -a "$OUT/times.txt"
 }
 mkdir -p "$OUT"
+path_of() { if [ "$1" = new ]; then echo "$NEW"; else echo "$OLD"; fi; }
 for base in new old; do
-  path=$NEW; [ $base = old ] && path=$OLD
-  run ${base}_avg_mean model=avg model.pooling=mean backbone.name_or_path=$path $COMMON
-  run ${base}_avg_first_last model=avg model.pooling=first_last_avg backbone.name_or_path=$path $COMMON
-  for seed in $SEEDS; do
-    # the project's SimCSE as the paper runs it: [CLS] + MLP head in training, lr 3e-5, tau 0.05
-    run ${base}_simcse_cls_s$seed model=simcse_unsup backbone.name_or_path=$path $TRAIN seed=$seed $COMMON
-    # the same with mean pooling (the better pooling on these bases in the GPU probes, pretrain_tuning/README.md)
-    run ${base}_simcse_mean_s$seed model=simcse_unsup model.pooling=mean backbone.name_or_path=$path $TRAIN \
-        seed=$seed $COMMON
-  done
+  run ${base}_avg_mean model=avg model.pooling=mean backbone.name_or_path=$(path_of $base) $COMMON
+  run ${base}_avg_first_last model=avg model.pooling=first_last_avg backbone.name_or_path=$(path_of $base) $COMMON
 done
+# the project's SimCSE as the paper runs it: [CLS] + MLP head in training, lr 3e-5, tau 0.05
+for seed in $SEEDS; do for base in new old; do
+  run ${base}_simcse_cls_s$seed model=simcse_unsup backbone.name_or_path=$(path_of $base) $TRAIN seed=$seed $COMMON
+done; done
+# the same with mean pooling (the better pooling on these bases in the GPU probes, pretrain_tuning/README.md)
+for seed in $SEEDS; do for base in new old; do
+  run ${base}_simcse_mean_s$seed model=simcse_unsup model.pooling=mean backbone.name_or_path=$(path_of $base) \
+      $TRAIN seed=$seed $COMMON
+done; done
