@@ -8,9 +8,12 @@
 
 Each job is `python -m sentemb.run -m <overrides> hydra.sweep.dir=<runs>/<section>/<job>` (one method, its seeds
 swept); a failing job is logged and the others go on. A job whose folder already holds all its results.json is
-skipped (`--force` re-runs it), so an interrupted table continues where it stopped. The section from the offline
-base (`backbone=mini_offline`, issue 13) is skipped, saying so in RESULTS.md, when conf/backbone/<base>.yaml or
-the model folder is missing, or with `--skip-offline`. Budget arithmetic: results_plan.py.
+skipped (`--force` re-runs it), so an interrupted table continues where it stopped, and `--sections` runs
+part of the table while RESULTS.md keeps the sections (and job records, runs/results/jobs.json) of earlier
+calls. The Findings are written by a person in experiments/results/FINDINGS.md and copied in on every rebuild.
+The section from the offline base (`backbone=mini_offline`, issue 13) is skipped, saying so in RESULTS.md, when
+conf/backbone/<base>.yaml or the model folder is missing, or with `--skip-offline`. Budget arithmetic:
+results_plan.py.
 """
 
 from __future__ import annotations
@@ -79,6 +82,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--runs", default=str(PROJECT_ROOT / "runs" / "results"), help="where the run folders go")
     ap.add_argument("--out", default=str(PROJECT_ROOT / "experiments" / "RESULTS.md"))
     ap.add_argument("--sections", default=",".join(SECTIONS), help=f"some of {','.join(SECTIONS)}")
+    ap.add_argument("--findings", default=str(HERE / "FINDINGS.md"),
+                    help="the hand-written Findings section copied into RESULTS.md (kept across rebuilds)")
     ap.add_argument("--smoke", action="store_true", help="tiny_random, 2 steps, one seed, tiny evaluation")
     ap.add_argument("--dry-run", action="store_true", help="print the commands and the estimate; run nothing")
     ap.add_argument("--build-only", action="store_true", help="only rebuild RESULTS.md from the runs there")
@@ -154,10 +159,17 @@ def main(argv=None) -> Path | None:
         records.append(record)
         runs_dir.mkdir(parents=True, exist_ok=True)
         records_file.write_text(json.dumps(records, indent=1) + "\n")
+    planned = {(j.section, j.name) for j in plan}
+    records += [r for key, r in previous.items() if key not in planned]  # sections run by an earlier call
+    records.sort(key=lambda r: SECTIONS.index(r["section"]))
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    records_file.write_text(json.dumps(records, indent=1) + "\n")
     meta = {"command": "make results" if not budget.smoke else "python experiments/results/make_results.py --smoke",
             "cpus": os.cpu_count(), "smoke": budget.smoke, "jobs": records, "notes": notes,
             "budget": {k: v for k, v in asdict(budget).items() if k != "smoke"}}
-    out = build_results(runs_dir, args.out, meta, sections)
+    shown_sections = [s for s in SECTIONS if s in sections or any(r["section"] == s for r in records)]
+    findings = None if budget.smoke else Path(args.findings)
+    out = build_results(runs_dir, args.out, meta, shown_sections, findings)
     print(f"wrote {out}")
     return out
 

@@ -3,7 +3,7 @@
 Runs are collected with `sentemb.report.find_runs`, grouped by results.json's config_name (the job's
 run_name) and averaged over seeds with `sentemb.report.aggregate_seeds` (mean ± sample std, n - 1); each
 table is `sentemb.report.markdown_table` (best of a column in bold). Nothing here writes a finding: the
-Findings section is left for a person to write from the numbers.
+Findings section is copied from a hand-written file (experiments/results/FINDINGS.md), so a rebuild keeps it.
 """
 
 from __future__ import annotations
@@ -193,22 +193,33 @@ def header_markdown(meta: dict) -> str:
     return "\n".join(lines)
 
 
-FINDINGS = """## Findings
+FINDINGS_PLACEHOLDER = """## Findings
 
 _Not written by the pipeline. To be written by a person from the numbers above: which method helps where, by
 how much, with what seed spread, and where a method did not help._
 """
 
 
-def build_results(runs_dir: str | Path, out: str | Path, meta: dict, sections: Sequence[str]) -> Path:
+def findings_markdown(findings: Path | None) -> str:
+    """The hand-written Findings (a markdown file starting with "## Findings"), or the placeholder."""
+    if findings is None or not findings.is_file():
+        return FINDINGS_PLACEHOLDER
+    text = findings.read_text()
+    if not text.lstrip().startswith("## Findings"):
+        raise ValueError(f"{findings}: a findings file must start with a '## Findings' heading")
+    return text
+
+
+def build_results(runs_dir: str | Path, out: str | Path, meta: dict, sections: Sequence[str],
+                  findings: Path | None = None) -> Path:
     """Write RESULTS.md at `out` from the runs under `runs_dir`; returns its path. Rows follow the order of
-    meta["jobs"] (the plan's), then any other job folder found."""
+    meta["jobs"] (the plan's), then any other job folder found; the Findings come from `findings`."""
     runs_dir, out = Path(runs_dir), Path(out)
     parts = [header_markdown(meta)]
     for section in sections:
         order = [j["name"] for j in meta.get("jobs", []) if j["section"] == section]
         parts.append(section_markdown(section, section_runs(runs_dir, section, order)))
-    parts += [paper_markdown(runs_dir), FINDINGS]
+    parts += [paper_markdown(runs_dir), findings_markdown(findings)]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(parts))
     return out

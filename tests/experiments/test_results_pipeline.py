@@ -101,6 +101,34 @@ def test_tables_from_run_folders(tmp_path):
     assert "Not written by the pipeline" in findings and "|" not in findings
 
 
+def test_findings_file_is_copied_in_and_must_have_its_heading(tmp_path):
+    runs, out = tmp_path / "runs", tmp_path / "RESULTS.md"
+    findings = tmp_path / "FINDINGS.md"
+    findings.write_text("## Findings\n\nSimCSE lifted STS-B by 1.2 points.\n")
+    text = build_results(runs, out, {}, ["unsup_wiki"], findings).read_text()
+    assert text.endswith("## Findings\n\nSimCSE lifted STS-B by 1.2 points.\n")
+    assert "Not written by the pipeline" not in text
+    findings.write_text("SimCSE lifted STS-B.\n")
+    with pytest.raises(ValueError, match="FINDINGS.md.*'## Findings' heading"):
+        build_results(runs, out, {}, ["unsup_wiki"], findings)
+
+
+def test_a_partial_call_keeps_the_sections_of_earlier_calls(tmp_path):
+    """`--sections unsup_stc` after a call that ran zero_shot: RESULTS.md and jobs.json keep zero_shot."""
+    runs = tmp_path / "runs"
+    fake_run(runs / "zero_shot" / "poolings" / "avg_mean_seed1", "avg_mean", 1, {"test/sts_avg": 77.7})
+    earlier = {"section": "zero_shot", "name": "poolings", "runs": 6, "estimate_s": 900, "rc": 0, "wall_s": 880.0}
+    runs.mkdir(exist_ok=True)
+    (runs / "jobs.json").write_text(json.dumps([earlier]))
+    out = make_results.main(["--sections", "unsup_stc", "--build-only", "--runs", str(runs),
+                             "--out", str(tmp_path / "RESULTS.md"), "--findings", str(tmp_path / "none.md")])
+    text = out.read_text()
+    assert "Zero-shot baselines" in text and "77.70" in text and "| zero_shot | 1 | 6 | 0 | 15 min |" in text
+    assert "on the clustering texts" in text and "on wiki_sample" not in text
+    jobs = json.loads((runs / "jobs.json").read_text())
+    assert jobs[0] == earlier and {j["section"] for j in jobs[1:]} == {"unsup_stc"}
+
+
 @pytest.mark.slow
 def test_smoke_run_end_to_end(tmp_path):
     """`make_results.py --smoke`: every section's jobs run on tiny_random and RESULTS.md has every section."""
