@@ -42,7 +42,7 @@ def test_default_plan_fits_the_three_hours_and_covers_the_issue():
     assert all("seed=1,2,3" in j.overrides for j in wiki)
     assert sum(j.runs for j in wiki) == 3 * (len(UNSUPERVISED) - 1 + len(AUGMENTS))
     stc = [j for j in plan if j.section == "unsup_stc"]
-    assert all("data=stc_texts" in j.overrides for j in stc if j.name != "start_points")
+    assert all("data=stc_texts" in j.overrides and "seed=1,2,3" in j.overrides for j in stc if j.name != "start_points")
 
 
 @pytest.mark.parametrize("budget", [Budget(), smoke_budget()], ids=["default", "smoke"])
