@@ -17,6 +17,8 @@ import statistics
 import sys
 from pathlib import Path
 
+from sentemb.report import RunRecord, aggregate_seeds
+
 STS = [("STS12", "sts12"), ("STS13", "sts13"), ("STS14", "sts14"), ("STS15", "sts15"), ("STS16", "sts16"),
        ("STS-B", "stsb"), ("SICK-R", "sickr"), ("avg", "sts_avg")]
 SETS = [("StackOverflow", "stackoverflow"), ("Biomedical", "biomedical"), ("SearchSnippets", "searchsnippets"),
@@ -31,24 +33,21 @@ def cell(metrics: dict, key: str, digits: int = 2) -> str:
     return f"{value:.{digits}f}" + (f" ± {std:.{digits}f}" if std is not None else "")
 
 
+def seedless(name: str) -> str:
+    return re.sub(r"_s\d+$", "", name)
+
+
 def by_seed(runs: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
-    """Runs named NAME_s<seed> -> one (NAME (n=k), mean metrics with <metric>_std) per NAME, in order seen."""
-    groups: dict[str, list[dict]] = {}
-    for name, r in runs:
-        groups.setdefault(re.sub(r"_s\d+$", "", name), []).append(r)
+    """Runs named NAME_s<seed> -> one (NAME (n=k), mean metrics with <metric>_std) per NAME, in order seen
+    (`sentemb.report.aggregate_seeds` over the folder names without their seed suffix)."""
+    records = [RunRecord(Path(name), r["metrics"], label=name) for name, r in runs]
     out = []
-    for name, members in groups.items():
-        keys = dict.fromkeys(k for r in members for k in r["metrics"] if not k.endswith("_std"))
-        metrics = {}
-        for k in keys:
-            values = [r["metrics"][k] for r in members if k in r["metrics"]]
-            metrics[k] = statistics.fmean(values)
-            if len(values) > 1:
-                metrics[k + "_std"] = statistics.stdev(values)
-        steps = {r.get("global_step") for r in members}
+    for row in aggregate_seeds(records, key=lambda record: seedless(record.label)):
+        members = [r for name, r in runs if seedless(name) == row.label]
+        steps = "/".join(map(str, sorted({r.get("global_step") for r in members}, key=str)))
         seconds = [r["train_seconds"] for r in members if r.get("train_seconds") is not None]
-        out.append((f"{name} (n={len(members)})", {"metrics": metrics, "global_step": "/".join(map(str, sorted(
-            steps, key=str))), "train_seconds": round(statistics.fmean(seconds), 1) if seconds else None}))
+        out.append((f"{row.label} (n={row.info['n_runs']})", {"metrics": row.metrics, "global_step": steps,
+                    "train_seconds": round(statistics.fmean(seconds), 1) if seconds else None}))
     return out
 
 

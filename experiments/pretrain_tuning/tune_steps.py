@@ -23,15 +23,17 @@ from transformers import AutoTokenizer
 
 from sentemb.data.resumable import ResumableShuffleSampler
 from sentemb.pretraining.build import build_model
-from sentemb.pretraining.masking import Masker
-from sentemb.pretraining.module import split_head
+from sentemb.pretraining.module import MLMPretrainModule, mlm_adamw
+from sentemb.pretraining.packing import block_batch, pad_rows
 from sentemb.pretraining.schedule import BudgetSchedule
 
 
+def on_device(batch: dict, device) -> tuple[torch.Tensor, torch.Tensor]:
+    return batch["input_ids"].to(device, non_blocking=True), batch["attention_mask"].to(device, non_blocking=True)
+
+
 def batch_of(blocks: torch.Tensor, lengths: torch.Tensor, device) -> tuple[torch.Tensor, torch.Tensor]:
-    ids = blocks.long().to(device, non_blocking=True)
-    mask = (torch.arange(ids.shape[1], device=device)[None] < lengths.to(device)[:, None]).long()
-    return ids, mask
+    return on_device(block_batch(list(zip(blocks.long(), lengths))), device)
 
 
 class Rows:
@@ -44,18 +46,15 @@ class Rows:
         self.batch, self.seed, self.group, self.epoch = batch, seed, group, 0
 
     def padded(self, idx: list[int], device) -> tuple[torch.Tensor, torch.Tensor]:
-        longest = max(self.lengths[i] for i in idx)
-        ids = torch.zeros(len(idx), longest, dtype=torch.long)
-        for r, i in enumerate(idx):
-            ids[r, : self.lengths[i]] = self.tokens[self.offsets[i]: self.offsets[i + 1]]
-        mask = (torch.arange(longest)[None] < torch.tensor([self.lengths[i] for i in idx])[:, None]).long()
-        return ids.to(device), mask.to(device)
+        rows = [self.tokens[self.offsets[i]: self.offsets[i + 1]] for i in idx]
+        return on_device(pad_rows(rows, pad_id=0), device)  # [PAD] is 0 in the recipe's WordPiece vocabulary
 
     def batches(self, shuffle: bool = True):
         while True:
             if shuffle:
                 sampler = ResumableShuffleSampler(len(self.lengths), self.seed, self.lengths, self.group, self.batch)
-                sampler.set_epoch(self.epoch); self.epoch += 1
+                sampler.set_epoch(self.epoch)
+                self.epoch += 1
                 order = list(sampler)
             else:
                 order = list(range(len(self.lengths)))
@@ -65,31 +64,31 @@ class Rows:
                 return
 
 
-def mlm_step(encoder, head, masker, ids, mask, generator=None):
-    masked, labels = masker(ids, mask, generator=generator)
-    chosen = labels != -100
-    hidden = encoder(input_ids=masked, attention_mask=None if bool(mask.all()) else mask).last_hidden_state
-    logits = head(hidden[chosen])
-    targets = labels[chosen]
-    loss = torch.nn.functional.cross_entropy(logits.float(), targets)
-    return loss, (logits.argmax(-1) == targets).sum(), targets.numel()
+def mlm_step(module: MLMPretrainModule, ids, mask, generator=None):
+    """The recipe's step: its masking, then its sparse-head loss -> (loss, correct, masked positions)."""
+    masked, labels = module.masker(ids, mask, generator=generator)
+    return module.mlm_outputs(masked, mask, labels)
 
 
 @torch.no_grad()
-def heldout(encoder, head, masker, batches, device, seed=1234) -> tuple[float, float]:
-    encoder.eval(); head.eval()
+def heldout(module: MLMPretrainModule, batches, device, seed=1234) -> tuple[float, float]:
+    module.eval()
     loss_sum = correct = count = 0.0
     for i, (ids, mask) in enumerate(batches):
-        gen = torch.Generator(device=device); gen.manual_seed(seed + i)
-        loss, c, n = mlm_step(encoder, head, masker, ids, mask, gen)
-        loss_sum += float(loss) * n; correct += float(c); count += n
-    encoder.train(); head.train()
+        gen = torch.Generator(device=device)
+        gen.manual_seed(seed + i)
+        loss, c, n = mlm_step(module, ids, mask, gen)
+        loss_sum += float(loss) * int(n)
+        correct += float(c)
+        count += int(n)
+    module.train()
     return loss_sum / count, correct / count
 
 
 def block_stream(data: dict, batch: int, seed: int, device):
     train, train_len = data["train"], data["train_lengths"]
-    gen = torch.Generator(); gen.manual_seed(seed)
+    gen = torch.Generator()
+    gen.manual_seed(seed)
     while True:
         order = torch.randperm(len(train), generator=gen)
         for start in range(0, len(order) - batch + 1, batch):
@@ -114,47 +113,45 @@ def run(setting: dict, folder: Path, tokenizer, arch: dict, tokens: float, devic
                 for i in range(0, len(data["heldout"]), 128)]
         stream = block_stream(data, batch, setting.get("seed", 42), device)
     steps = int(tokens // (batch * length))
-    a = dict(arch); a.update(setting.get("arch", {}))
-    model = build_model(a, None, tokenizer).to(device)
-    dropout = setting.get("dropout", 0.0)
-    for m in model.modules():
-        if isinstance(m, torch.nn.Dropout):
-            m.p = dropout
-    encoder, head = split_head(model)
-    masker = Masker.for_tokenizer(tokenizer, model.get_input_embeddings().weight.shape[0], mask_prob=setting.get(
-        "mask_prob", 0.15), whole_word=setting.get("whole_word", True)).to(device)
-    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "norm" not in n.lower()]
-    no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "norm" not in n.lower())]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": setting.get("wd", 0.01)},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=setting["lr"],
-                            betas=tuple(setting.get("betas", (0.9, 0.98))), eps=1e-6)
+    a = dict(arch)
+    a.update(setting.get("arch", {}))
+    model = build_model(a, None, tokenizer)
+    optim = {"lr": setting["lr"], "weight_decay": setting.get("wd", 0.01), "betas": setting.get("betas", (0.9, 0.98))}
+    module = MLMPretrainModule(model, tokenizer, masking={"mask_prob": setting.get("mask_prob", 0.15),
+                                                          "whole_word": setting.get("whole_word", True)},
+                               optim=optim, dropout=setting.get("dropout", 0.0)).to(device)
+    opt = mlm_adamw(model, optim)
     sched = BudgetSchedule(setting.get("schedule", "linear"), setting.get("warmup", 200),
                            setting.get("min_ratio", 0.0), lambda s: s / steps)
     lr_sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: sched(s))
     started, seen = time.perf_counter(), 0
-    model.train()
+    module.train()
     for step in range(1, steps + 1):
         ids, mask = next(stream)
         seen += int(mask.sum())
-        loss, _, _ = mlm_step(encoder, head, masker, ids, mask)
+        loss, _, _ = mlm_step(module, ids, mask)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), setting.get("clip", 1.0))
-        opt.step(); lr_sched.step()
+        opt.step()
+        lr_sched.step()
         if step % eval_every == 0 or step == steps:
-            h_loss, h_acc = heldout(encoder, head, masker, held, device)
+            h_loss, h_acc = heldout(module, held, device)
             record = {"setting": setting, "step": step, "steps": steps, "tokens": seen,
                       "train_loss": round(float(loss), 4), "heldout_loss": round(h_loss, 4),
                       "heldout_accuracy": round(h_acc, 5), "seconds": round(time.perf_counter() - started, 1)}
-            out.write(json.dumps(record) + "\n"); out.flush()
+            out.write(json.dumps(record) + "\n")
+            out.flush()
             print(json.dumps(record), flush=True)
     if save_dir:  # a Hugging Face folder (the config keeps its own dropout), for contrastive runs from it
-        model.save_pretrained(save_dir); tokenizer.save_pretrained(save_dir)
+        model.save_pretrained(save_dir)
+        tokenizer.save_pretrained(save_dir)
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("blocks_dir"); p.add_argument("out_jsonl")
+    p.add_argument("blocks_dir")
+    p.add_argument("out_jsonl")
     p.add_argument("--tokens", type=float, required=True, help="tokens the CPU run sees in its budget")
     p.add_argument("--grid", required=True, help="JSON list of settings (lr, batch, block, warmup, schedule, whole_word, dropout, ...)")
     p.add_argument("--eval-every", type=int, default=500)

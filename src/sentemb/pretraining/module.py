@@ -35,6 +35,21 @@ def split_head(mlm_model: nn.Module) -> tuple[nn.Module, nn.Module | None]:
     return base, (heads[0] if len(heads) == 1 else None)
 
 
+def mlm_adamw(model: nn.Module, optim: dict) -> torch.optim.AdamW:
+    """AdamW over `model`'s trainable parameters, without weight decay on biases and norms (BERT's recipe);
+    `optim`: lr, weight_decay (0.01), betas ((0.9, 0.98)), eps (1e-6)."""
+    if float(optim["lr"]) <= 0:
+        raise ValueError(f"optim.lr must be > 0, got {optim['lr']}")
+    decay, no_decay = [], []
+    for name, param in model.named_parameters():
+        if param.requires_grad:
+            (no_decay if param.ndim < 2 or "norm" in name.lower() else decay).append(param)
+    return torch.optim.AdamW(
+        [{"params": decay, "weight_decay": float(optim.get("weight_decay", 0.01))},
+         {"params": no_decay, "weight_decay": 0.0}],
+        lr=float(optim["lr"]), betas=tuple(optim.get("betas", (0.9, 0.98))), eps=float(optim.get("eps", 1e-6)))
+
+
 class MLMPretrainModule(L.LightningModule):
     """Args:
         model: a `*ForMaskedLM` Hugging Face model (weights tied as its config says).
@@ -133,16 +148,7 @@ class MLMPretrainModule(L.LightningModule):
 
     def configure_optimizers(self) -> dict:
         o = self.optim
-        if float(o["lr"]) <= 0:
-            raise ValueError(f"optim.lr must be > 0, got {o['lr']}")
-        decay, no_decay = [], []
-        for name, param in self.model.named_parameters():
-            if param.requires_grad:
-                (no_decay if param.ndim < 2 or "norm" in name.lower() else decay).append(param)
-        optimizer = torch.optim.AdamW(
-            [{"params": decay, "weight_decay": float(o.get("weight_decay", 0.01))},
-             {"params": no_decay, "weight_decay": 0.0}],
-            lr=float(o["lr"]), betas=tuple(o.get("betas", (0.9, 0.98))), eps=float(o.get("eps", 1e-6)))
+        optimizer = mlm_adamw(self.model, o)
         progress = budget_progress(self.trainer.max_steps, self.budget_seconds, self._elapsed)
         schedule = BudgetSchedule(o.get("schedule", "linear"), int(o.get("warmup_steps", 0)),
                                   float(o.get("min_lr_ratio", 0.0)), progress)
