@@ -146,6 +146,15 @@ def main(argv=None) -> Path | None:
     previous = {(r["section"], r["name"]): r for r in json.loads(records_file.read_text())} \
         if records_file.is_file() else {}
     records = []
+    planned = {(j.section, j.name) for j in plan}
+    earlier = [r for key, r in previous.items() if key not in planned]  # sections run by an earlier call
+
+    def save_records() -> list[dict]:
+        merged = sorted(records + earlier, key=lambda r: SECTIONS.index(r["section"]))
+        runs_dir.mkdir(parents=True, exist_ok=True)
+        records_file.write_text(json.dumps(merged, indent=1) + "\n")
+        return merged
+
     print(f"{len(plan)} jobs, {sum(j.runs for j in plan)} runs, estimate {_duration(total)}; runs in {runs_dir}",
           flush=True)
     for job in plan:
@@ -157,13 +166,8 @@ def main(argv=None) -> Path | None:
         else:
             record.update(run_job(job, runs_dir))
         records.append(record)
-        runs_dir.mkdir(parents=True, exist_ok=True)
-        records_file.write_text(json.dumps(records, indent=1) + "\n")
-    planned = {(j.section, j.name) for j in plan}
-    records += [r for key, r in previous.items() if key not in planned]  # sections run by an earlier call
-    records.sort(key=lambda r: SECTIONS.index(r["section"]))
-    runs_dir.mkdir(parents=True, exist_ok=True)
-    records_file.write_text(json.dumps(records, indent=1) + "\n")
+        save_records()  # the resume checkpoint: an interrupted call keeps every record so far
+    records = save_records()
     meta = {"command": "make results" if not budget.smoke else "python experiments/results/make_results.py --smoke",
             "cpus": os.cpu_count(), "smoke": budget.smoke, "jobs": records, "notes": notes,
             "budget": {k: v for k, v in asdict(budget).items() if k != "smoke"}}

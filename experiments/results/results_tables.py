@@ -51,18 +51,15 @@ SECTION_TEXT = {
                   "the flow's training and the K-means seeds)."),
     "unsup_wiki": ("Unsupervised adaptation from all-MiniLM-L6-v2 on wiki_sample, scored on STS",
                    "Each method at its own defaults (pooling, head, loss), trained from minilm_l6 on the 11,914 "
-                   "wiki sentences; `start_points` are the untrained poolings the methods start from. Scored on "
-                   "STS-B test and SICK-R test (the STS12-16 sets are left out to fit the time budget), STS-B "
-                   "dev, alignment and uniformity on STS-B dev."),
+                   "wiki sentences; `start_points` are the untrained poolings the methods start from. {scoring}"),
     "unsup_stc": ("Unsupervised adaptation on the clustering texts (domain adaptation), scored on clustering",
                   "Trained on the unlabelled texts of StackOverflow, Biomedical and SearchSnippets "
                   "(`data=stc_texts`, the same random subset per set that is clustered), K-means with K = the "
                   "gold classes, the mean over 5 K-means seeds (x100)."),
     "offline_base": ("From the offline MLM base encoder",
                      "Every unsupervised method and the supervised ones trained from `backbone=mini_offline` "
-                     "(an MLM-only base, not tuned for sentence embeddings), scored like the wiki section (STS-B "
-                     "and SICK-R test by default; the whole STS suite with `--sts-trained sts`) with alignment and "
-                     "uniformity; supcon also with its intent score; `start_points`: the untrained poolings."),
+                     "(an MLM-only base, not tuned for sentence embeddings); supcon also with its intent score; "
+                     "`start_points`: the untrained poolings. {scoring}"),
     "supervised": ("Supervised methods from all-MiniLM-L6-v2, scored on their matching test",
                    "simcse_sup on the SNLI triplets here (nli_sample), supcon on each intent training set "
                    "(nearest-centroid accuracy on its test set, centroids from 20 training texts per intent), "
@@ -119,8 +116,32 @@ def _seed_line(runs: Sequence[RunRecord]) -> str:
     return f"_{seeds}{trained}._\n"
 
 
+def _scored_on_suite(runs: Sequence[RunRecord]) -> bool:
+    return any("test/sts12" in r.metrics for r in runs)
+
+
+def _sts_scoring(runs: Sequence[RunRecord]) -> str:
+    """What the STS columns of a trained section are, from what its runs were scored on (`--sts-trained`)."""
+    if _scored_on_suite(runs):
+        return ("Scored on the whole STS suite (STS12-16 test sets, STS-B test, SICK-R test; avg is the mean of "
+                "the seven), STS-B dev, alignment and uniformity on STS-B dev.")
+    return ("Scored on STS-B test and SICK-R test only (`--sts-trained sts_core`; avg is the mean of the two), "
+            "STS-B dev, alignment and uniformity on STS-B dev.")
+
+
+def _sts_table(runs: Sequence[RunRecord], extra: Sequence[str] = (), extra_headers: Sequence[str] = ()) -> str:
+    """The STS table of a trained section: every STS column when the runs were scored on the suite, else CORE."""
+    if _scored_on_suite(runs):
+        metrics = [*STS[:8], "val/stsb_spearman", *STS[8:]]
+        headers = [*STS_HEADERS[:8], "STS-B dev", *STS_HEADERS[8:]]
+    else:
+        metrics, headers = CORE, CORE_HEADERS
+    return _table(runs, [*metrics, *extra], [*headers, *extra_headers])
+
+
 def section_markdown(section: str, runs: Sequence[RunRecord]) -> str:
     title, text = SECTION_TEXT[section]
+    text = text.replace("{scoring}", _sts_scoring(runs))
     parts = [f"## {title}\n", text + "\n"]
     if not runs:
         return "\n".join(parts + ["_no results: the section did not run (see the run log above)._\n"])
@@ -131,11 +152,11 @@ def section_markdown(section: str, runs: Sequence[RunRecord]) -> str:
                   _table(runs, CLUSTERING[:3] + INTENT, CLUSTERING_HEADERS[:3] + ["intent " + h for h in INTENT_HEADERS],
                          "pooling")]
     elif section == "unsup_wiki":
-        parts.append(_table(runs, CORE, CORE_HEADERS))
+        parts.append(_sts_table(runs))
     elif section == "unsup_stc":
         parts.append(_table(runs, [*CLUSTERING, "val/stsb_spearman"], [*CLUSTERING_HEADERS, "STS-B dev"]))
     elif section == "offline_base":
-        parts.append(_table(runs, [*STS, "test/intent_centroid_banking77"], [*STS_HEADERS, "Banking77 intent"]))
+        parts.append(_sts_table(runs, ["test/intent_centroid_banking77"], ["Banking77 intent"]))
     else:
         parts.append(_table(runs, ["test/sts_avg", "test/stsb", "test/sickr", "test/align", "test/uniform", *INTENT[:3]],
                             ["STS avg", "STS-B test", "SICK-R test", "align", "uniform", *INTENT_HEADERS[:3]]))

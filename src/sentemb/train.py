@@ -14,6 +14,7 @@ from typing import Any
 import lightning as L
 import torch
 from hydra.utils import get_class, instantiate
+from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig, OmegaConf
 
@@ -58,9 +59,13 @@ def build_loggers(cfg: DictConfig) -> list:
 def build_trainer(cfg: DictConfig, loggers: list) -> L.Trainer:
     callbacks = [instantiate(cb) for cb in (cfg.get("callbacks") or {}).values()
                  if cb is not None and "_target_" in cb]  # callbacks=none + an experiment's leftover settings
+    # Lightning adds its own ModelCheckpoint (a full checkpoint with optimizer state per run, ~260 MB for
+    # MiniLM) unless told not to: `callbacks=none` means no checkpoints.
+    checkpointing = any(isinstance(cb, ModelCheckpoint) for cb in callbacks)
     callbacks.append(GracefulInterrupt(str(Path(cfg.output_dir) / "checkpoints" / "last.ckpt")))
+    extra = {} if "enable_checkpointing" in cfg.trainer else {"enable_checkpointing": checkpointing}
     return instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False,
-                       default_root_dir=cfg.output_dir, plugins=[AtomicCheckpointIO()])
+                       default_root_dir=cfg.output_dir, plugins=[AtomicCheckpointIO()], **extra)
 
 
 def resolve_resume(resume: str | None) -> str | None:

@@ -101,6 +101,23 @@ def test_tables_from_run_folders(tmp_path):
     assert "Not written by the pipeline" in findings and "|" not in findings
 
 
+def test_trained_sections_scored_on_the_suite_show_every_sts_column(tmp_path):
+    runs = tmp_path / "runs"
+    suite = {f"test/sts1{i}": 60.0 + i for i in range(2, 7)}
+    fake_run(runs / "offline_base" / "simcse" / "simcse_seed1", "simcse", 1,
+             {**suite, "test/stsb": 70.0, "test/sickr": 65.0, "test/sts_avg": 66.0, "val/stsb_spearman": 72.0,
+              "test/align": 0.3, "test/uniform": -2.5})
+    fake_run(runs / "unsup_wiki" / "simcse" / "simcse_seed1", "simcse", 1,
+             {"test/stsb": 80.0, "test/sickr": 70.0, "test/sts_avg": 75.0, "val/stsb_spearman": 85.0})
+    text = build_results(runs, tmp_path / "RESULTS.md", {}, ["unsup_wiki", "offline_base"]).read_text()
+    wiki, offline = text.split("## From the offline MLM base", 1)
+    assert "| STS12 | STS13 | STS14 | STS15 | STS16 | STS-B | SICK-R | avg | STS-B dev | align | uniform |" in offline
+    assert "| simcse | 62.00 | 63.00 | 64.00 | 65.00 | 66.00 | 70.00 | 65.00 | 66.00 | 72.00 |" in offline
+    assert "avg is the mean of the seven" in offline
+    assert "| STS-B test | SICK-R test | avg of the two | STS-B dev |" in wiki  # scored on STS-B + SICK-R only
+    assert "avg is the mean of the two" in wiki and "STS12" not in wiki
+
+
 def test_findings_file_is_copied_in_and_must_have_its_heading(tmp_path):
     runs, out = tmp_path / "runs", tmp_path / "RESULTS.md"
     findings = tmp_path / "FINDINGS.md"

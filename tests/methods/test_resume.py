@@ -82,3 +82,12 @@ def test_gradients_are_freed_before_the_next_forward(tiny_overrides, tmp_path):
     GradsAtStepStart.seen = []
     train(cfg)
     assert GradsAtStepStart.seen == [0, 0, 0]
+
+
+def test_callbacks_none_writes_no_checkpoint_and_default_writes_one(tiny_overrides, tmp_path):
+    """Lightning adds a ModelCheckpoint of its own unless told not to; `callbacks=none` must write none."""
+    for option, expected in (("none", []), ("default", ["last.ckpt"])):
+        out = tmp_path / option
+        extra = ["callbacks=none"] if option == "none" else ["~callbacks.sts_dev"]
+        train(compose_config([*tiny_overrides, "trainer.max_steps=2", *extra, "eval=align_uniform"], out))
+        assert sorted(p.name for p in out.rglob("*.ckpt")) == expected, option
