@@ -30,7 +30,7 @@ test-all:  ## every test, the slow ones too
 lint:
 	$(VENV)/bin/ruff check src tests
 
-results:  ## run every section of experiments/RESULTS.md (Hydra multiruns into runs/results) and rebuild it (1 h 48 min measured on 2 idle cores)
+results:  ## run every section of experiments/RESULTS.md (Hydra multiruns into runs/results) and rebuild it (2 h 20 min measured on 2 idle cores)
 	$(PY) experiments/results/make_results.py
 
 results-dry-run:  ## the commands behind `make results` and their time estimate, nothing run

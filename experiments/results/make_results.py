@@ -95,7 +95,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--batch-size", type=int)
     ap.add_argument("--seeds", help="seeds of the 3-seed sections, e.g. 1,2,3")
     ap.add_argument("--sts-trained", choices=("sts_core", "sts"),
-                    help="STS evaluation of trained rows: sts_core (STS-B + SICK-R test, default) or sts (the suite)")
+                    help="STS evaluation of trained rows: sts (the suite, default) or sts_core (STS-B + SICK-R test only)")
     ap.add_argument("--base-backbone", help="backbone option of the offline-base section (default mini_offline)")
     return ap.parse_args(argv)
 

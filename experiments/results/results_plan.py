@@ -4,41 +4,39 @@ Every job is one `python -m sentemb.run -m ...` multirun (one method, its seeds 
 stops only its own job, and each row can be re-run by hand from the command the driver prints. Folders:
 <runs>/<section>/<job>/<run_name>_seed<seed>/results.json.
 
-Budget arithmetic (the CPU of this workspace: 2 cores; the figures marked "measured" were taken here, idle):
-    training  minilm_l6, batch 64 x max_len 32, SimCSE step (2 views)   8.6 s        measured
-              -> 0.067 s per encoded sequence (forward + backward); a step = batch x views x 0.067 s
-              mini_offline (4 x 256, ~0.3x minilm's FLOPs per token)   0.020 s/seq  estimated, not measured
+Budget arithmetic (the CPU of this workspace: 2 cores, idle; medians over the run.log timestamps of the
+~290 runs of the 2026-11-23 table, so "measured"):
+    training  minilm_l6 at wiki lengths (batch 32, dynamic padding to <= 32 tokens): 0.023 s per encoded
+              sequence (forward + backward); mini_offline (4 x 256): 0.007 s; a step = batch x views x that
               views per example: SimCSE/augment/samplers/VaSCL 2, MLM 4 (2 + masked copies of both),
               ArcCSE 5 (2 + s, s', s''), ArcCSE without triplet 2, NLI triplets 3, pairs 2 (max_len 64: x1.5)
-    encoding  minilm_l6: the STS suite (26.8k unique sentences with STS-B dev) in ~90 s -> 300 sentences/s
-                                                                                     measured (1-2 min)
-              mini_offline: ~1,000 sentences/s                                        estimated
+    encoding  minilm_l6 350 sentences/s (396/s on the STS suite), mini_offline 1,100 sentences/s
               unique sentences per evaluation: STS suite + dev 26.8k; STS-B test + SICK-R test + dev 10.4k;
               clustering, 1,000 texts per set 3.0k (+ dev 2.9k); intent nearest-centroid (3 sets, 20 texts
               per intent + tests) 13.0k; STS-B dev alone 2.9k (always scored)
-    fixed     ~8 s per process (imports), ~6 s per job (weights, data, trainer)
+    fixed     ~8 s per process (imports), ~6 s per run (weights, data, trainer)
     post-hoc  whitening / flow fitted on 10,000 sentences of the target corpus (one more encoding of them);
-              flow 500 Adam steps x 0.3 s
+              flow's 500 Adam steps ~30 s (its job took 32 s longer than whitening's)
 
-Evaluation, not training, is what the ~150 runs mostly pay for, so the trained rows are scored on STS-B test +
-SICK-R test (+ STS-B dev, alignment, uniformity): 10.4k sentences instead of the suite's 26.8k (`sts_trained`;
-`--sts-trained sts` gives the whole suite: about +1 h). The zero-shot rows get the whole suite, clustering
-(1,000 texts per set, 5 K-means seeds) and intent (nearest centroid from 20 texts per intent).
+Evaluation, not training, is what the ~170 runs mostly pay for (a wiki run: 7 s of training, 68 s encoding the
+STS suite). The trained rows are scored on the whole STS suite (`sts_trained`); `--sts-trained sts_core`
+scores them on STS-B test + SICK-R test only (10.4k sentences instead of 26.8k: about 55 min less). The
+zero-shot rows get the whole suite, clustering (1,000 texts per set, 5 K-means seeds) and intent (nearest
+centroid from 20 texts per intent).
 
 Default budget, `python experiments/results/make_results.py --dry-run`, estimated, and measured here
-(2026-11-23, idle machine, experiments/RESULTS.md's header):                       estimated   measured
-    zero_shot     8 runs: 6 poolings, whitening, flow; STS suite + clustering + intent      ~24 min     18 min
+(2026-11-23, idle machine; experiments/RESULTS.md's header has the measured figures):  estimated  measured
+    zero_shot     8 runs: 6 poolings, whitening, flow; STS suite + clustering + intent      ~19 min     18 min
     unsup_wiki    16 methods (the augmentations one sweep) x 3 seeds from minilm_l6 on
-                  wiki_sample, 4 steps of batch 32, STS-B + SICK-R test; + 2 start points   ~53 min     34 min
+                  wiki_sample, 4 steps of batch 32, STS suite; + 2 start points            ~1 h 16 min  58 min
     unsup_stc     the same 16 x 3 seeds on the clustering texts (data=stc_texts, 1,000 per
-                  set, the texts that are clustered), scored on clustering; + start point   ~40 min     24 min
+                  set, the texts that are clustered), scored on clustering; + start point   ~26 min     24 min
     offline_base  16 unsup + 4 sup methods x 3 seeds from mini_offline, 20 steps of 32,
-                  STS-B + SICK-R test; + 3 untrained poolings (skipped without the base)    ~52 min     27 min
+                  STS suite; + 3 untrained poolings (skipped without the base)              ~45 min     36 min
     supervised    simcse_sup (NLI), supcon on each intent set, cosent and SBERT regression
-                  on STS-B train, from minilm_l6, 10 steps of 32, one seed, matching test    ~10 min      5 min
-    total         49 jobs, 176 runs                                                          ~2 h 58 min  1 h 48 min
-The estimates are pessimistic (mini_offline's rates were guessed, and a loaded machine is slower: one loaded
-measurement here, 5 mini_offline steps of 32 in 43 s, 10.4k sentences encoded in 113 s, at load 5-7).
+                  on STS-B train, from minilm_l6, 10 steps of 32, one seed, matching test    ~6 min      5 min
+    total         49 jobs, 176 runs                                                          ~2 h 53 min  2 h 20 min
+With `--sts-trained sts_core` the estimate is 1 h 58 min (measured 1 h 48 min, the first table of 2026-11-23).
 `--steps-minilm`, `--steps-base`, `--steps-supervised`, `--seeds`, `--batch-size`
 and `--sections` (to spread the table over several sessions) change the plan; `--dry-run` prints its estimate.
 The step budgets are tiny (4 steps of 32 from minilm, 20 from the base): the table shows where the methods
@@ -80,10 +78,11 @@ SUPERVISED: dict[str, tuple[list[str], float, str]] = {
 POOLINGS = ("cls", "cls_before_pooler", "mean", "max", "first_last_avg", "last2avg")
 
 # --- costs (see the module docstring) -----------------------------------------------------------------------
-SECONDS_PER_SEQUENCE = {"minilm_l6": 8.6 / 128, "mini_offline": 0.3 * 8.6 / 128, "tiny_random": 0.001}
-SENTENCES_PER_SECOND = {"minilm_l6": 300.0, "mini_offline": 1000.0, "tiny_random": 20000.0}
+SECONDS_PER_SEQUENCE = {"minilm_l6": 0.023, "mini_offline": 0.007, "tiny_random": 0.001}
+SENTENCES_PER_SECOND = {"minilm_l6": 350.0, "mini_offline": 1100.0, "tiny_random": 20000.0}
 EVAL_SENTENCES = {"sts": 26_800, "sts_core": 10_400, "intent": 13_000, "dev": 2_900}  # clustering: 3 x texts/set
 PROCESS_S, JOB_S = 8.0, 6.0
+FLOW_FIT_S = 30.0  # the flow job took 32 s longer than the whitening job
 
 
 @dataclass
@@ -99,7 +98,7 @@ class Budget:
     seeds_supervised: tuple[int, ...] = (1,)
     clustering_texts: int = 1000  # per set, trained on and clustered (data.max_texts = eval max_texts)
     base_backbone: str = "mini_offline"
-    sts_trained: str = "sts_core"  # evaluation of trained STS rows: sts_core (STS-B + SICK-R test) | sts (suite)
+    sts_trained: str = "sts"  # evaluation of trained STS rows: sts (the suite) | sts_core (STS-B + SICK-R test)
     smoke: bool = False
 
 
@@ -194,7 +193,7 @@ def zero_shot(budget: Budget) -> list[Job]:
         *(Job("zero_shot", name, [*base, "model.pooling=mean", f"postprocess={name}", *pp,
                                   *(["postprocess.transform.steps=3"] if budget.smoke and name == "flow" else []),
                                   f"run_name=avg_mean_{name}"],
-              PROCESS_S + per_run + encode_fit + (500 * 0.3 if name == "flow" and not budget.smoke else 0))
+              PROCESS_S + per_run + encode_fit + (FLOW_FIT_S if name == "flow" and not budget.smoke else 0))
           for name in ("whitening", "flow")),
     ]
 
