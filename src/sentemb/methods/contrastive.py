@@ -120,9 +120,11 @@ class ContrastiveModule(L.LightningModule):
         local = self.embed(batch)
         embeddings, labels = self._gather(local, batch.labels)
         pairs = self.sample(embeddings, labels, batch)
+        loss = self.loss_fn(pairs)  # may add to pairs.stats / pairs.activity (e.g. DCL's clamp)
         for name, value in (pairs.stats or {}).items():
             self.log(f"train/{name}", float(value), batch_size=len(batch))
-        loss = self.loss_fn(pairs)
+        for name, value in (pairs.activity or {}).items():
+            self.log(f"train/{name}_active", float(value), batch_size=len(batch))
         if self.auxiliary is not None:
             loss = self._add_auxiliary(loss, batch, local)
         if not self._finite(loss, batch):

@@ -27,6 +27,10 @@ class ContrastivePairs:
         in-batch neighbours (VaSCL's neighbourhood; sampler=knn).
     stats: per-step figures of the sampler (name -> float, e.g. "false_negatives": how many negatives it
         flagged), logged by ContrastiveModule as train/<name>; None for none.
+    activity: how much each term that can be inert acted this step (name -> share in [0, 1] of its units
+        that contributed: anchors off the DCL/HCL floor, hinges > 0, ...; 0 = the term did nothing), logged
+        as train/<name>_active and watched for inert terms. Samplers fill it, and so may the loss, which
+        receives this same object (e.g. the DCL clamp is applied in the loss). None for none.
     """
 
     anchors: Tensor
@@ -37,6 +41,7 @@ class ContrastivePairs:
     tau_plus: float = 0.0
     neighbours: Tensor | None = None
     stats: dict[str, float] | None = None
+    activity: dict[str, float] | None = None
 
     def __post_init__(self) -> None:
         n, m = self.anchors.shape[0], self.candidates.shape[0]
