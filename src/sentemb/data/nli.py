@@ -4,7 +4,9 @@ Sources:
     SNLI in SentEval's layout (`s1.<split>`, `s2.<split>`, `labels.<split>`, one item a line; Bowman et al.
         2015), as in ../shared/data/en/SNLI (dev and test here);
     a csv with header `sent0,sent1,hard_neg` (SimCSE's nli_for_simcse.csv, Gao et al. 2021; 275k triplets
-        from SNLI + MNLI, fetched from the Hub by data=nli).
+        from SNLI + MNLI, fetched from the Hub by data=nli);
+    OCNLI JSON lines (Hu et al. 2020; Chinese): triplets built as from SNLI;
+    SimCLUE's train_rank JSON lines (query, title, neg_title): triplets as they are.
 
 Triplets from SNLI (supervised SimCSE's construction): premises are grouped (whitespace-normalised text);
 a premise with at least one entailment and one contradiction hypothesis gives one triplet per entailment,
@@ -28,6 +30,7 @@ NLI_LABELS = ("entailment", "neutral", "contradiction")
 # Sentence-BERT's training script maps the NLI labels this way (training_nli.py: label2int)
 SBERT_LABEL_IDS = {"contradiction": 0, "entailment": 1, "neutral": 2}
 TRIPLET_COLUMNS = ("sent0", "sent1", "hard_neg")
+TRIPLET_FORMATS = ("snli", "csv", "ocnli", "simclue")
 
 
 @dataclass
@@ -109,8 +112,10 @@ class TripletDataModule(ViewsDataModule):
     """NLI triplets (V = 3) for supervised SimCSE.
 
     Args:
-        path: the SNLI folder (format=snli) or a csv file / Hub file (format=csv).
-        format: "snli" (SentEval layout, triplets extracted) or "csv" (columns sent0, sent1, hard_neg).
+        path: the SNLI folder (format=snli), a csv file / Hub file (format=csv), an OCNLI or SimCLUE
+            train_rank JSON-lines file (format=ocnli / simclue).
+        format: "snli" / "ocnli" (triplets extracted from NLI pairs), "csv" (columns sent0, sent1,
+            hard_neg) or "simclue" (query, title, neg_title).
         splits: SNLI splits to read (format=snli).
         Other arguments: see ViewsDataModule (batching defaults to no_duplicates: a premise with two
         entailments gives two triplets with the same anchor, which must not share a batch).
@@ -119,8 +124,8 @@ class TripletDataModule(ViewsDataModule):
     def __init__(self, path: str | Path, tokenizer, batch_builder, format: str = "csv",
                  splits: tuple[str, ...] | list[str] = ("dev", "test"), **kwargs):
         super().__init__(tokenizer, batch_builder, **kwargs)
-        if format not in ("snli", "csv"):
-            raise ValueError(f"data.format must be 'snli' or 'csv', got {format!r}")
+        if format not in TRIPLET_FORMATS:
+            raise ValueError(f"data.format must be one of {TRIPLET_FORMATS}, got {format!r}")
         self.path, self.format, self.splits = Path(str(path)).expanduser(), format, tuple(splits)
 
     def read(self) -> ViewsData:
@@ -129,7 +134,11 @@ class TripletDataModule(ViewsDataModule):
             stamps = [_file_stamp(self.path / f"{n}.{s}") for s in self.splits for n in ("s1", "s2", "labels")]
             source = {"snli": stamps, "kind": "triplets"}
         else:
-            triplets = read_triplet_csv(self.path)
-            source = {**_file_stamp(self.path), "kind": "triplets"}
+            from sentemb.data.zh_train import read_ocnli, read_simclue_triplets
+
+            read = {"csv": read_triplet_csv, "simclue": read_simclue_triplets,
+                    "ocnli": lambda path: snli_triplets(read_ocnli(path))}[self.format]
+            triplets = read(self.path)
+            source = {**_file_stamp(self.path), "kind": "triplets", "format": self.format}
         log.info("%d NLI triplets from %s", len(triplets), self.path)
         return ViewsData(texts=triplets, labels=None, source_id=source)

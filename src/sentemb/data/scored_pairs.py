@@ -7,6 +7,10 @@ Sources (`format`):
            (contradiction 0, entailment 1, neutral 2)
     csv    a csv with a header naming two text columns and a label column: integer labels stay class ids,
            anything else is read as a float score
+    zh     a Chinese `s1 TAB s2 TAB score` file (zh/STS-B/STS-B.train.data: 0-5; sentemb.data.zh_readers)
+    atec   ATEC's original train csv (`id TAB s1 TAB s2 TAB label`, 0/1; sentemb.data.zh_train)
+    ocnli  OCNLI JSON lines: (premise, hypothesis) with Sentence-BERT's class ids, as snli
+    simclue  SimCLUE's train_pair JSON lines (sentence1, sentence2, label 0/1)
 Scores and labels must be finite numbers in `score_range` (data.score_range; null = the format's documented
 range: stsb 0-5, csv any finite number); others are refused naming file and line, or with
 data.on_bad_score=drop dropped and counted (sentemb.data.scores).
@@ -24,10 +28,12 @@ from sentemb.data.nli import SBERT_LABEL_IDS, read_snli
 from sentemb.data.scores import STS_RANGE, ScoreCheck, ScoreRange, as_score_range, check_on_bad_score
 from sentemb.data.sts_readers import read_stsb
 from sentemb.data.views_datamodule import ViewsData, ViewsDataModule
+from sentemb.data.zh_readers import read_zh_pairs
+from sentemb.data.zh_train import read_atec_train, read_ocnli, read_simclue_pairs
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("stsb", "snli", "csv")
+FORMATS = ("stsb", "snli", "csv", "zh", "atec", "ocnli", "simclue")
 
 
 def _number(text: str) -> int | float:
@@ -72,12 +78,14 @@ class PairDataModule(ViewsDataModule):
     """Labelled sentence pairs (V = 2).
 
     Args:
-        path: STS-B folder (format=stsb), SNLI folder (format=snli) or csv file (format=csv).
+        path: STS-B folder (format=stsb), SNLI folder (format=snli), csv file (format=csv) or the file of
+            format zh / atec / ocnli / simclue.
         split / splits: STS-B split (train) / SNLI splits.
         max_score: divide float scores by this (None: keep them).
         columns: the csv's (sentence1, sentence2, label) column names.
         score_range: [low, high] every score / label must lie in, checked before `max_score` divides them
-            (None: stsb 0-5, csv any finite number; not used by snli, whose labels are names).
+            (None: stsb and zh 0-5 (zh: 0/1 for the ATEC/BQ/LCQMC/PAWSX files), csv any finite number; not
+            used by snli/ocnli, whose labels are names, nor atec/simclue, whose labels are 0/1).
         on_bad_score: "error" (refuse the file, naming the line) or "drop" (drop and count such rows).
     """
 
@@ -98,10 +106,15 @@ class PairDataModule(ViewsDataModule):
         if self.format == "stsb":
             sp = read_stsb(self.path, self.split, self.score_range or STS_RANGE, self.on_bad_score)
             pairs, labels = list(zip(sp.sentences1, sp.sentences2)), [float(s) for s in sp.scores]
-        elif self.format == "snli":
-            nli = read_snli(self.path, self.splits)
+        elif self.format == "zh":
+            sp = read_zh_pairs(self.path, score_range=self.score_range, on_bad_score=self.on_bad_score)
+            pairs, labels = list(zip(sp.sentences1, sp.sentences2)), [float(s) for s in sp.scores]
+        elif self.format in ("snli", "ocnli"):
+            nli = read_snli(self.path, self.splits) if self.format == "snli" else read_ocnli(self.path)
             pairs = list(zip(nli.premises, nli.hypotheses))
             labels = [SBERT_LABEL_IDS[label] for label in nli.labels]
+        elif self.format in ("atec", "simclue"):
+            pairs, labels = (read_atec_train if self.format == "atec" else read_simclue_pairs)(self.path)
         else:
             pairs, labels = read_pair_csv(self.path, self.columns, self.score_range, self.on_bad_score)
         if self.max_score is not None and labels and isinstance(labels[0], float):
