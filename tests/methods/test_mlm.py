@@ -84,6 +84,6 @@ def test_mlm_term_in_the_training_loss(tiny_backbone_factory):
     main = module.loss_fn(module.sampler(embeddings, None))
     term = module.auxiliary["mlm"](module, batch, embeddings)
     torch.testing.assert_close(total, main + 0.1 * term.loss)
-    assert term.activity == 1.0  # every sequence of 6+ tokens has a chosen token at this seed
+    assert 0.0 < term.activity <= 1.0  # the share of the (B*V) masked sequences with a chosen token
     total.backward()
     assert module.auxiliary["mlm"].head.predictions.transform.dense.weight.grad is not None
