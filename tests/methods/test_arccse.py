@@ -295,3 +295,16 @@ def test_forced_inert_triplet_term_warns_once_and_is_recorded(tiny_overrides, tm
     activity = json.loads((tmp_path / "run" / "results.json").read_text())["activity"]["aux/triplet"]
     assert activity == {"mean": 0.0, "steps_at_zero": 55, "steps_seen": 55, "longest_zero_run": 55,
                         "never_acted": True, "setting": activity["setting"]}
+
+
+def test_default_form_acts_where_the_papers_own_form_does_not(tiny_backbone_factory):
+    """On the tiny random BERT (as on all-MiniLM-L6-v2, experiments/arccse_triplet) every own triplet is
+    already ordered, so the paper's own-pairing hinge at m = 0 is 0; the default all-pairing acts."""
+    module = make_module(tiny_backbone_factory).train()
+    batch = tiny_batch(module)
+    default = TripleWiseObjective()
+    assert (default.pairing, default.distance, default.margin, default.weight) == ("all", "angle", 0.0, 0.1)
+    term = default(module, batch, None)
+    assert term.activity > 0 and term.loss.item() > 0
+    own = TripleWiseObjective(pairing="own")(module, batch, None)
+    assert own.activity == 0.0 and own.loss.item() == 0.0
