@@ -150,7 +150,8 @@ class TripleWiseObjective(AuxiliaryObjective):
         distance: "angle" (the paper: theta = arccos of the cosine) or "cosine" (the re-implementation:
             1 - cosine, i.e. the hinge on cosines).
         head: pass the triplets through the MLP head used in training (True, like the pairwise views), or
-            take the pooled vector before it (False, as the re-implementation, which has no head).
+            take the pooled vector before it (False, as the re-implementation, which has no head; a head that
+            runs in eval mode too, model.head_in_eval=true, is part of the encoder and stays).
         dropout: encode the triplets with dropout on; False (the re-implementation's training=False) switches
             the backbone to eval mode for that pass, so s, s' and s'' differ only by their masks.
     """
