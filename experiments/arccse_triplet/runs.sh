@@ -3,6 +3,7 @@
 # (model=simcse_unsup loss=arccon), and SimCSE and SimCSE + MLM at their defaults; the inert-term patience is
 # lowered from 50 to 4 steps so that 8 steps can show a silent monitor. Then compare.py.
 #   flock /tmp/sentemb-heavy.lock bash experiments/arccse_triplet/runs.sh /tmp/arccse_triplet
+# EXTRA="..." appends overrides (e.g. EXTRA="backbone=tiny_random" to check the script in seconds).
 set -euo pipefail
 OUT=${1:-runs/arccse_triplet}
 PY=${PYTHON:-python}
@@ -13,7 +14,7 @@ for job in "arccse|model=arccse" "margin_only|model=simcse_unsup loss=arccon" "s
            "simcse_mlm|model=simcse_unsup_mlm"; do
   name=${job%%|*}
   # shellcheck disable=SC2086
-  $PY -W always::UserWarning -m sentemb.run ${job#*|} $COMMON run_name="$name" hydra.run.dir="$OUT/$name" \
+  $PY -W always::UserWarning -m sentemb.run ${job#*|} $COMMON ${EXTRA:-} run_name="$name" hydra.run.dir="$OUT/$name" \
     > "$OUT/$name.log" 2>&1
 done
 $PY experiments/arccse_triplet/compare.py "$OUT"
