@@ -251,8 +251,12 @@ SETTING_CASES = {
     "arccon_margin_above_pi_over_2": (["model=arccse", "loss.margin=2.0"], ValueError,
                                       r"loss\.margin must be an angle in radians in \[0, 1\.5708\].*got 2\.0"),
     "triplet_margin_negative": (["loss=triplet", "loss.margin=-1"], ValueError, r"loss\.margin must be >= 0"),
-    "arccse_triplet_margin_negative": (["model=arccse", "model.auxiliary.triplet.margin=-0.1"], ValueError,
-                                       r"model\.auxiliary\.triplet\.margin must be an angle in radians in \[0, "),
+    "arccse_triplet_margin_above_pi": (["model=arccse", "model.auxiliary.triplet.margin=4"], ValueError,
+                                       r"model\.auxiliary\.triplet\.margin must be in \[-3\.142, 3\.142\] for "
+                                       r"distance=angle, got 4\.0"),
+    "arccse_triplet_unknown_pairing": (["model=arccse", "model.auxiliary.triplet.pairing=some"], ValueError,
+                                       r"model\.auxiliary\.triplet\.pairing must be one of \('own', 'all'\), "
+                                       r"got 'some'"),
     "knn_k_equal_to_batch_size": (["loss=vascl", "sampler=knn", "sampler.k=8"], IncompatibleConfigError,
                                   r"needs data\.batch_size >= 9, got data\.batch_size=8: lower sampler\.k below"),
     "knn_k_above_batch_size": (["loss=vascl", "sampler=knn", "sampler.k=16"], IncompatibleConfigError,

@@ -56,7 +56,7 @@ UNSUPERVISED: dict[str, tuple[list[str], float, int]] = {
     "simcse": (["model=simcse_unsup"], 2, 1),
     "arccse": (["model=arccse"], 5, 1),
     "arccse_no_margin": (["model=arccse", "loss=infonce"], 5, 1),
-    "arccse_no_triplet": (["model=arccse", "model.triplet_weight=0"], 2, 1),
+    "arccse_no_triplet": (["model=arccse", "model.auxiliary.triplet.weight=0"], 2, 1),
     "simcse_arccon_margin_only": (["model=simcse_unsup", "loss=arccon"], 2, 1),
     "vascl": (["model=vascl"], 2, 1),
     "simcse_hard": (["model=simcse_unsup", "sampler=hard"], 2, 1),

@@ -34,8 +34,6 @@ log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message="You're resuming from a checkpoint that ended before the epoch ended")
 
 NON_MODULE_KEYS = ("name", "trains", "batch_builder")
-# model-level settings that only feed interpolations (e.g. arccse's `${model.triplet_weight}`)
-SETTING_ONLY_KEYS = ("triplet_weight",)
 
 
 def build_module(cfg: DictConfig):
@@ -47,7 +45,7 @@ def build_module(cfg: DictConfig):
         check_data(loss, sampler, get_class(cfg.data._target_) if cfg.get("data") else None)
     backbone = instantiate(cfg.backbone)
     model_cfg = OmegaConf.to_container(cfg.model, resolve=True)
-    for key in (*NON_MODULE_KEYS, *SETTING_ONLY_KEYS):
+    for key in NON_MODULE_KEYS:
         model_cfg.pop(key, None)
     return instantiate(model_cfg, backbone=backbone, loss=loss, sampler=sampler)
 
@@ -158,6 +156,7 @@ def train(cfg: DictConfig) -> float | None:
         encoder, trainer = fit(cfg, module, loggers)
         extra["train_seconds"] = round(time.perf_counter() - start, 1)
         extra["global_step"] = trainer.global_step
+        extra["activity"] = module.activity_monitor.summary()  # each inert-able term's activity over the run
         dev = next((cb for cb in trainer.callbacks if hasattr(cb, "best_step")), None)
         if dev is not None:
             extra["dev_best"] = {"stsb_spearman": dev.best, "step": dev.best_step}

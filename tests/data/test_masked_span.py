@@ -5,7 +5,7 @@ import torch
 from transformers import AutoTokenizer
 
 from conftest import SENTENCES
-from sentemb.data.arccse_batches import TRIPLET_IDS, TRIPLET_MASK, ArcCSEBatchBuilder
+from sentemb.methods.arccse import TRIPLET_IDS, TRIPLET_MASK, ArcCSEBatchBuilder
 from sentemb.data.batches import DropoutPairBuilder
 from sentemb.data.masked_span import SpanMasker, span_lengths
 from sentemb.paths import minilm_path

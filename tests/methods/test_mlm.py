@@ -83,6 +83,7 @@ def test_mlm_term_in_the_training_loss(tiny_backbone_factory):
     embeddings = module.embed(batch)
     main = module.loss_fn(module.sampler(embeddings, None))
     term = module.auxiliary["mlm"](module, batch, embeddings)
-    torch.testing.assert_close(total, main + 0.1 * term)
+    torch.testing.assert_close(total, main + 0.1 * term.loss)
+    assert 0.0 < term.activity <= 1.0  # the share of the (B*V) masked sequences with a chosen token
     total.backward()
     assert module.auxiliary["mlm"].head.predictions.transform.dense.weight.grad is not None

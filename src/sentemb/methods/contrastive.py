@@ -17,6 +17,7 @@ from sentemb.data.batches import Batch
 from sentemb.distributed import gather_no_grad, gather_with_grad
 from sentemb.encoder.backbone import Backbone
 from sentemb.encoder.sentence_encoder import SentenceEncoder
+from sentemb.methods.activity import ActivityMonitor, setting_of
 from sentemb.methods.faults import non_finite_loss_error
 from sentemb.methods.grad_cache import grad_cache_backward
 from sentemb.methods.momentum import MomentumEncoder
@@ -37,11 +38,13 @@ class ContrastiveModule(L.LightningModule):
         grad_cache_chunk_size: embed batches in chunks of this many examples with cached gradients
             (GradCache): the loss sees the whole batch, memory holds one chunk's activations.
         skip_nonfinite_loss: skip (and count) batches whose loss is NaN/inf instead of stopping the run.
-        auxiliary: optional name -> objective added to the loss (e.g. ArcCSE's triplet term). Each is an
-            nn.Module with a float `weight` and `forward(module, batch, embeddings (B, V, D)) -> scalar`;
-            total = main + sum(weight * term); terms with weight 0 are not computed. Logged as
-            train/loss_main and train/aux/<name>. An objective with a `bind(encoder)` method is bound to the
-            encoder at construction (e.g. the MLM objective builds its head on the backbone there).
+        auxiliary: optional name -> `AuxiliaryObjective` (sentemb.methods.objectives) added to the loss (e.g.
+            ArcCSE's triplet term): total = main + sum(weight * term.loss); terms with weight 0 are not
+            computed. Logged as train/loss_main, train/aux/<name> and train/aux/<name>_active. Each is bound
+            to the encoder at construction (`bind`; e.g. the MLM objective builds its head there).
+        inert_patience: warn once when a term's activity (sampler/loss `ContrastivePairs.activity`, auxiliary
+            `AuxiliaryTerm.activity`) has been 0 for this many consecutive steps; `activity_monitor.summary()`
+            is the run's record (results.json `activity`).
     """
 
     def __init__(
@@ -60,6 +63,7 @@ class ContrastiveModule(L.LightningModule):
         grad_cache_chunk_size: int | None = None,
         skip_nonfinite_loss: bool = False,
         auxiliary: Mapping[str, nn.Module] | None = None,
+        inert_patience: int = 50,
     ):
         super().__init__()
         self.save_hyperparameters(ignore=["backbone", "loss", "sampler", "auxiliary"])
@@ -73,8 +77,8 @@ class ContrastiveModule(L.LightningModule):
         self.skipped_batches = 0
         self.auxiliary = nn.ModuleDict(dict(auxiliary.items())) if auxiliary else None
         for objective in (self.auxiliary or {}).values():
-            if hasattr(objective, "bind"):  # objectives with layers built on the backbone (MLM head)
-                objective.bind(self.encoder)
+            objective.bind(self.encoder)
+        self.activity_monitor = ActivityMonitor(inert_patience)
         # from_pretrained leaves models in eval mode and Lightning keeps module modes as they are:
         # without this, dropout is off and SimCSE's two views are identical.
         self.train()
@@ -124,7 +128,7 @@ class ContrastiveModule(L.LightningModule):
         for name, value in (pairs.stats or {}).items():
             self.log(f"train/{name}", float(value), batch_size=len(batch))
         for name, value in (pairs.activity or {}).items():
-            self.log(f"train/{name}_active", float(value), batch_size=len(batch))
+            self._record_activity(name, value, setting_of(name), len(batch))
         if self.auxiliary is not None:
             loss = self._add_auxiliary(loss, batch, local)
         if not self._finite(loss, batch):
@@ -176,10 +180,16 @@ class ContrastiveModule(L.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint["rng_states"] = rng_states()
+        checkpoint["activity"] = self.activity_monitor.state_dict()
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         if "rng_states" in checkpoint:  # dropout masks after a resume equal an uninterrupted run's
             set_rng_states(checkpoint["rng_states"])
+        self.activity_monitor.load_state_dict(checkpoint.get("activity", {}))
+
+    def _record_activity(self, name: str, share: float, setting: str, batch_size: int) -> None:
+        self.log(f"train/{name}_active", float(share), batch_size=batch_size)
+        self.activity_monitor.update(name, share, setting)
 
     def _add_auxiliary(self, main: Tensor, batch: Batch, embeddings: Tensor) -> Tensor:
         self.log("train/loss_main", main, batch_size=len(batch))
@@ -187,9 +197,13 @@ class ContrastiveModule(L.LightningModule):
         for name, objective in self.auxiliary.items():
             if float(objective.weight) == 0.0:
                 continue
-            term = objective(self, batch, embeddings)
-            self.log(f"train/aux/{name}", term, batch_size=len(batch))
-            total = total + float(objective.weight) * term
+            term = objective(self, batch, embeddings)  # an AuxiliaryTerm
+            self.log(f"train/aux/{name}", term.loss, batch_size=len(batch))
+            for key, value in term.stats.items():
+                self.log(f"train/aux/{name}/{key}", float(value), batch_size=len(batch))
+            self._record_activity(f"aux/{name}", term.activity, f"the settings of model.auxiliary.{name} "
+                                  f"(or model.auxiliary.{name}.weight=0 to drop the term)", len(batch))
+            total = total + float(objective.weight) * term.loss
         return total
 
     def configure_optimizers(self):

@@ -21,7 +21,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from sentemb.data.batches import Batch
-from sentemb.methods.objectives import check_weight
+from sentemb.methods.objectives import AuxiliaryObjective, AuxiliaryTerm
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def build_mlm_head(backbone_model: nn.Module, name_or_path: str | None) -> tuple
     return head, pretrained
 
 
-class MLMObjective(nn.Module):
+class MLMObjective(AuxiliaryObjective):
     """lambda * MLM on masked copies of the batch's views; see the module docstring.
 
     Args:
@@ -91,12 +91,12 @@ class MLMObjective(nn.Module):
         mask_prob: share of the maskable tokens chosen (0.15).
         views: "all" (every view, as SimCSE's code) or "first" (view 0 only: half the extra compute).
 
-    `bind(encoder)` (called by ContrastiveModule) builds the head from the encoder's backbone.
+    `bind(encoder)` (called by ContrastiveModule) builds the head from the encoder's backbone. Activity: the share
+    of the masked sequences with at least one token chosen (a sequence without one adds nothing to the loss).
     """
 
     def __init__(self, weight: float = 0.1, mask_prob: float = 0.15, views: str = "all"):
-        super().__init__()
-        self.weight = check_weight(weight, "model.auxiliary.mlm.weight")
+        super().__init__(weight, "model.auxiliary.mlm")
         if not 0.0 < float(mask_prob) < 1.0:
             raise ValueError(f"model.auxiliary.mlm.mask_prob must be in (0, 1), got {mask_prob}")
         if views not in ("all", "first"):
@@ -128,7 +128,7 @@ class MLMObjective(nn.Module):
             return logits.sum() * 0.0
         return F.cross_entropy(logits.view(-1, logits.shape[-1]).float(), labels.view(-1), ignore_index=-100)
 
-    def forward(self, module, batch: Batch, embeddings: Tensor) -> Tensor:
+    def forward(self, module, batch: Batch, embeddings: Tensor) -> AuxiliaryTerm:
         if self.head is None:
             raise RuntimeError("MLMObjective.bind(encoder) was not called (ContrastiveModule does it)")
         ids, mask = batch.input_ids, batch.attention_mask
@@ -136,7 +136,8 @@ class MLMObjective(nn.Module):
             ids, mask = ids[:, :1], mask[:, :1]
         ids, mask = ids.reshape(-1, ids.shape[-1]), mask.reshape(-1, mask.shape[-1])
         masked, labels = self.mask(ids, mask)
-        return self.loss(module.encoder.model, masked, mask, labels)
+        acted = (labels != -100).any(dim=1).float().mean()
+        return AuxiliaryTerm(self.loss(module.encoder.model, masked, mask, labels), activity=float(acted))
 
     def extra_repr(self) -> str:
         return f"weight={self.weight}, mask_prob={self.mask_prob}, views={self.views}"

@@ -1,21 +1,60 @@
-"""Auxiliary objectives that `ContrastiveModule(auxiliary={name: objective})` adds to its main loss.
+"""The contract of auxiliary objectives, which `ContrastiveModule(auxiliary={name: objective})` adds to its
+main loss.
 
-An objective is an nn.Module with a float `weight` and `forward(module, batch, embeddings) -> scalar`,
+An objective is an `AuxiliaryObjective`: an nn.Module with a float `weight` (>= 0; 0 = not computed),
+`bind(encoder)` (called once by ContrastiveModule at construction: objectives with layers built on the
+backbone, such as the MLM head, build them there; a no-op by default) and
+
+    forward(module, batch, embeddings) -> AuxiliaryTerm
+
 where `module` is the ContrastiveModule (its `embed` and `encoder`), `batch` the `Batch` and `embeddings`
-(B, V, D) this process's embeddings of the main views. The module adds weight * term to the loss.
+(B, V, D) this process's embeddings of the main views. The module adds weight * term.loss to the loss, logs
+train/aux/<name> and train/aux/<name>_active, and watches the activity for a term that never acts
+(`sentemb.methods.activity`). Methods' objectives: sentemb.methods.arccse (the triple-wise term),
+sentemb.methods.mlm.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from torch import Tensor, nn
 
-from sentemb.data.arccse_batches import ArcCSEBatchBuilder
-from sentemb.data.batches import Batch
-from sentemb.losses.angular_triplet import angular_triplet_loss
-from sentemb.losses.arccon import check_margin
+
+@dataclass
+class AuxiliaryTerm:
+    """What an auxiliary objective returns for one step.
+
+    loss: scalar tensor (with gradient) the module adds, weighted.
+    activity: share in [0, 1] of the term's units that contributed this step (hinges > 0, sequences with a
+        masked token, ...); 0 = the term did nothing (no gradient).
+    stats: informative figures, logged as train/aux/<name>/<key>.
+    """
+
+    loss: Tensor
+    activity: float
+    stats: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.activity = float(self.activity)
+        if not 0.0 <= self.activity <= 1.0:
+            raise ValueError(f"AuxiliaryTerm.activity must be a share in [0, 1], got {self.activity}")
+
+
+class AuxiliaryObjective(nn.Module):
+    """Base of auxiliary objectives: holds the validated `weight`; `bind` does nothing unless overridden.
+
+    Subclasses implement `forward(module, batch, embeddings) -> AuxiliaryTerm`.
+    """
+
+    def __init__(self, weight: float, setting: str):
+        super().__init__()
+        self.weight = check_weight(weight, f"{setting}.weight")
+
+    def bind(self, encoder) -> None:
+        """Called once with the module's SentenceEncoder before training."""
 
 
 @contextmanager
@@ -38,38 +77,3 @@ def check_weight(weight: float, name: str) -> float:
     if not weight >= 0.0:
         raise ValueError(f"{name} must be >= 0, got {weight}")
     return weight
-
-
-class AngularTripletObjective(nn.Module):
-    """ArcCSE's triple-wise term (Zhang et al., ACL 2022): mean max(0, theta(s,s') - theta(s,s'') + margin).
-
-    Encodes the batch's masked-span triplets `extra["triplet_input_ids"]` (B, 3, L) from
-    `ArcCSEBatchBuilder` in one forward pass -> (B, 3, D) -> `angular_triplet_loss`.
-
-    Args:
-        weight: lambda, the term's weight in the total loss (ArcCSE: 0.1; `model.triplet_weight`). >= 0.
-        margin: the angular margin in radians, in [0, pi/2] (default 0).
-        dropout: encode the triplets with dropout on; False (default) switches the backbone to eval mode
-            for that forward pass, so s, s' and s'' differ only by their masks.
-    """
-
-    def __init__(self, weight: float = 0.1, margin: float = 0.0, dropout: bool = False):
-        super().__init__()
-        self.weight = check_weight(weight, "model.triplet_weight")
-        self.margin = check_margin(margin, "model.auxiliary.triplet.margin")
-        self.dropout = bool(dropout)
-
-    def encode(self, module, batch: Batch) -> Tensor:
-        """-> (B, 3, D) embeddings of (s, s', s'')."""
-        ids, mask = ArcCSEBatchBuilder.triplet_block(batch)
-        triplet = Batch(input_ids=ids, attention_mask=mask)
-        if self.dropout:
-            return module.embed(triplet)
-        with dropout_off(module.encoder.model):
-            return module.embed(triplet)
-
-    def forward(self, module, batch: Batch, embeddings: Tensor) -> Tensor:
-        return angular_triplet_loss(self.encode(module, batch), self.margin)
-
-    def extra_repr(self) -> str:
-        return f"weight={self.weight}, margin={self.margin}, dropout={self.dropout}"
