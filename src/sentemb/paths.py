@@ -1,11 +1,48 @@
-"""Where data and offline weights are found: environment variables first, then `../shared` beside the checkout."""
+"""Where the config tree, data and offline weights are found, from a checkout or an installed wheel.
+
+    conf_dir()      the Hydra config tree: `sentemb/conf` inside an installed package (the wheel ships the
+                    checkout's top-level conf/ there, see setup.py), else `<checkout>/conf`
+    PROJECT_ROOT    the source checkout this package runs from (src layout), else the working directory
+                    (an installed sentemb: the user's project folder)
+    data_dir()      $SENTEMB_DATA_DIR, else ../shared/data beside the project root or beside the cwd
+    models_dir()    $SENTEMB_MODELS_DIR, else ../shared/models likewise
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def checkout_root() -> Path | None:
+    """The source checkout holding this package (`<root>/src/sentemb`, `<root>/conf/config.yaml`), or None when
+    sentemb runs from an installed wheel (there, two folders above the package is site-packages' parent)."""
+    root = PACKAGE_DIR.parents[1]
+    if PACKAGE_DIR.parent.name == "src" and (root / "pyproject.toml").is_file() and (root / "conf").is_dir():
+        return root
+    return None
+
+
+def conf_dir() -> Path:
+    """The Hydra config tree: the copy shipped inside the package (a wheel install), else the checkout's conf/."""
+    candidates = [PACKAGE_DIR / "conf"]
+    checkout = checkout_root()
+    if checkout is not None:
+        candidates.append(checkout / "conf")
+    for candidate in candidates:
+        if (candidate / "config.yaml").is_file():
+            return candidate
+    raise FileNotFoundError(
+        "sentemb's config tree (config.yaml) is missing: looked in "
+        + " and ".join(str(c) for c in candidates)
+        + ". Reinstall sentemb from a wheel built with `pip wheel .` (it ships conf/ as sentemb/conf), "
+        "or install the checkout with `pip install -e .`."
+    )
+
+
+PROJECT_ROOT = checkout_root() or Path.cwd()
 
 
 def _shared_candidates(sub: str) -> list[Path]:
