@@ -6,6 +6,7 @@
                     (an installed sentemb: the user's project folder)
     data_dir()      $SENTEMB_DATA_DIR, else ../shared/data beside the project root or beside the cwd
     models_dir()    $SENTEMB_MODELS_DIR, else ../shared/models likewise
+    user_config_path()  $SENTEMB_CONFIG_PATH: the user's own config folders, appended to Hydra's searchpath
 """
 
 from __future__ import annotations
@@ -43,6 +44,25 @@ def conf_dir() -> Path:
 
 
 PROJECT_ROOT = checkout_root() or Path.cwd()
+
+
+def user_config_path() -> list[str]:
+    """Hydra searchpath entries from $SENTEMB_CONFIG_PATH (folders separated by os.pathsep, or `pkg://` /
+    `file://` URLs): each folder may add options to any config group (`<folder>/loss/my_loss.yaml` ->
+    `loss=my_loss`). conf/config.yaml, evaluate.yaml and pretrain.yaml read it as `hydra.searchpath`; a
+    `hydra.searchpath=[...]` on the command line replaces it."""
+    entries = []
+    for part in os.environ.get("SENTEMB_CONFIG_PATH", "").split(os.pathsep):
+        if not part.strip():
+            continue
+        if "://" in part:
+            entries.append(part)
+            continue
+        folder = Path(part).expanduser().resolve()
+        if not folder.is_dir():
+            raise FileNotFoundError(f"SENTEMB_CONFIG_PATH names '{part}', which is not a folder ({folder})")
+        entries.append(f"file://{folder}")
+    return entries
 
 
 def _shared_candidates(sub: str) -> list[Path]:
