@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -51,8 +52,11 @@ def user_config_path() -> list[str]:
     `file://` URLs): each folder may add options to any config group (`<folder>/loss/my_loss.yaml` ->
     `loss=my_loss`). conf/config.yaml, evaluate.yaml and pretrain.yaml read it as `hydra.searchpath`; a
     `hydra.searchpath=[...]` on the command line replaces it."""
+    value = os.environ.get("SENTEMB_CONFIG_PATH", "")
+    # os.pathsep is ':' on POSIX, which also follows a URL's scheme: split only where no '//' follows
+    parts = re.split(r":(?!//)", value) if os.pathsep == ":" else value.split(os.pathsep)
     entries = []
-    for part in os.environ.get("SENTEMB_CONFIG_PATH", "").split(os.pathsep):
+    for part in parts:
         if not part.strip():
             continue
         if "://" in part:
