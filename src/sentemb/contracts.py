@@ -35,8 +35,8 @@ class Sampler(Protocol):
 
     __call__(embeddings (B, V, D) float, labels (B,) or None) -> ContrastivePairs
         Embeddings (and labels) are gathered across processes already (with gradients), so B is the global
-        batch. View 0 is the anchor; views 1.. are its positives / hard negatives as the batch builder made
-        them. Fill `ContrastivePairs.stats` (name -> float, logged as train/<name>) with informative figures
+        batch. The views are laid out by the batch builder (sentemb's builders: view 0 the anchor, views 1..
+        its positives, then hard negatives). Fill `ContrastivePairs.stats` (name -> float, logged as train/<name>) with informative figures
         and `ContrastivePairs.activity` (name -> share in [0, 1] of the term's units that acted this step,
         logged as train/<name>_active; 0 = inert) for every term of yours that can do nothing.
 
