@@ -6,6 +6,7 @@ files into the built package, so an installed sentemb finds its configs beside i
 Everything else is declared in pyproject.toml.
 """
 
+import shutil
 from pathlib import Path
 
 from setuptools import setup
@@ -20,8 +21,9 @@ class BuildPyWithConf(build_py):
         if getattr(self, "editable_mode", False):
             return
         target = Path(self.build_lib) / "sentemb" / "conf"
+        shutil.rmtree(target, ignore_errors=True)  # an earlier build's copy may hold files deleted since
         for source in sorted(CONF.rglob("*.yaml")):
-            if "local" in source.relative_to(CONF).parts:  # machine-specific, git-ignored
+            if source.relative_to(CONF).parts[0] == "local":  # conf/local: machine-specific, git-ignored
                 continue
             out = target / source.relative_to(CONF)
             out.parent.mkdir(parents=True, exist_ok=True)

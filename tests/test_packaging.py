@@ -40,10 +40,12 @@ def installed(tmp_path_factory) -> dict:
     tmp = tmp_path_factory.mktemp("packaging")
     source = tmp / "source"
     source.mkdir()
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "local")
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
     for name in BUILD_INPUTS:
         path = root / name
         (shutil.copytree(path, source / name, ignore=ignore) if path.is_dir() else shutil.copy2(path, source / name))
+    (source / "conf" / "local").mkdir(exist_ok=True)  # a machine's own settings must stay out of the wheel
+    (source / "conf" / "local" / "default.yaml").write_text("# @package _global_\nseed: 7\n")
     dist = tmp / "dist"
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
           "-w", str(dist), str(source)], cwd=tmp)
@@ -69,7 +71,8 @@ def installed(tmp_path_factory) -> dict:
 def test_wheel_ships_the_config_tree(installed):
     shipped = installed["site"] / "sentemb" / "conf"
     source = installed["root"] / "conf"
-    expected = sorted(str(p.relative_to(source)) for p in source.rglob("*.yaml") if "local" not in p.parts)
+    expected = sorted(str(p.relative_to(source)) for p in source.rglob("*.yaml"))
+    expected = [p for p in expected if not p.startswith("local/")]  # conf/local: machine-specific, not shipped
     assert sorted(str(p.relative_to(shipped)) for p in shipped.rglob("*.yaml")) == expected
 
 
@@ -101,6 +104,7 @@ def test_console_scripts_run_from_another_folder(installed):
     assert len(results) == 1
     metrics = json.loads(results[0].read_text())["metrics"]
     assert -100 <= metrics["test/stsb"] <= 100 and "test/uniform" in metrics
+    assert "\nseed: 42\n" in (results[0].parent / "config.yaml").read_text()  # the build's conf/local stayed out
 
     model = results[0].parent / "model"
     _run([str(bin_dir / "sentemb-evaluate"), f"model_path={model}", "eval=align_uniform"], work, installed["env"])
