@@ -19,7 +19,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def checkout_root() -> Path | None:
-    """The source checkout holding this package (`<root>/src/sentemb`, `<root>/conf/config.yaml`), or None when
+    """The source checkout holding this package (`<root>/src/sentemb` beside `<root>/conf/`), or None when
     sentemb runs from an installed wheel (there, two folders above the package is site-packages' parent)."""
     root = PACKAGE_DIR.parents[1]
     if PACKAGE_DIR.parent.name == "src" and (root / "pyproject.toml").is_file() and (root / "conf").is_dir():
