@@ -9,9 +9,9 @@ from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig, open_dict
 
 import sentemb.conf_resolvers  # noqa: F401
-from sentemb.paths import PROJECT_ROOT, data_dir
+from sentemb.paths import conf_dir, data_dir
 
-CONF_DIR = PROJECT_ROOT / "conf"
+CONF_DIR = conf_dir()
 
 SENTENCES = [
     "A man is playing a guitar.",

@@ -1,5 +1,6 @@
 """OmegaConf resolvers used by conf/: `${sentemb.data_dir:}`, `${sentemb.models_dir:}`, `${sentemb.minilm:}`,
-`${sentemb.wandb_offline:}`. Registered on import (idempotent)."""
+`${sentemb.wandb_offline:}`, `${sentemb.user_config_path:}` (hydra.searchpath from $SENTEMB_CONFIG_PATH).
+Registered on import (idempotent)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ def register() -> None:
         "sentemb.data_dir": lambda: str(paths.data_dir()),
         "sentemb.models_dir": lambda: str(paths.models_dir()),
         "sentemb.minilm": paths.minilm_path,
+        "sentemb.user_config_path": paths.user_config_path,
         "sentemb.wandb_offline": _wandb_offline,
     }
     for name, fn in resolvers.items():

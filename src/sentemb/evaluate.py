@@ -9,7 +9,7 @@ import hydra
 from omegaconf import DictConfig
 
 import sentemb.conf_resolvers  # noqa: F401
-from sentemb.paths import PROJECT_ROOT
+from sentemb.paths import conf_dir
 
 
 def evaluate(cfg: DictConfig) -> dict:
@@ -28,7 +28,7 @@ def evaluate(cfg: DictConfig) -> dict:
                              {"model_path": str(cfg.model_path), "pooling": encoder.pooling, **extra})
 
 
-@hydra.main(version_base="1.3", config_path=str(PROJECT_ROOT / "conf"), config_name="evaluate")
+@hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="evaluate")
 def main(cfg: DictConfig) -> None:
     evaluate(cfg)
 

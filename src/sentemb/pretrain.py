@@ -22,7 +22,7 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 import sentemb.conf_resolvers  # noqa: F401  (registers ${sentemb.*:} resolvers)
-from sentemb.paths import PROJECT_ROOT
+from sentemb.paths import conf_dir
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ def pretrain(cfg: DictConfig) -> dict:
     return results
 
 
-@hydra.main(version_base="1.3", config_path=str(PROJECT_ROOT / "conf"), config_name="pretrain")
+@hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="pretrain")
 def main(cfg: DictConfig) -> None:
     from sentemb.checkpointing import TrainingInterrupted
 

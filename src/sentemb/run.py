@@ -8,10 +8,10 @@ import hydra
 from omegaconf import DictConfig
 
 import sentemb.conf_resolvers  # noqa: F401
-from sentemb.paths import PROJECT_ROOT
+from sentemb.paths import conf_dir
 
 
-@hydra.main(version_base="1.3", config_path=str(PROJECT_ROOT / "conf"), config_name="config")
+@hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="config")
 def main(cfg: DictConfig) -> float | None:
     from sentemb.checkpointing import TrainingInterrupted
     from sentemb.train import train
