@@ -7,6 +7,9 @@ parameters kept out of gradient reduction.
   N x B examples into N consecutive shares of B, one per process (Lightning's DistributedSampler is not
   used: `trainer.use_distributed_sampler: false` in conf/config.yaml). The gathered batch of a step is then
   exactly the batch one process with batch size N x B would see.
+- `prepare_processes` (called by `train`): refuses FSDP where it cannot run, and makes Lightning's DDP
+  children of a Hydra job run that job (`hydra_child_command`), also inside a `-m` sweep;
+  `end_processes` closes the process group after training, so a sweep's next job starts a new one.
 - `freeze_own_parameters`: parameters a configuration never uses get no gradient, which DDP (without the
   slow `find_unused_parameters`) refuses; they are frozen instead (kept, saved, not trained).
 """
@@ -14,6 +17,7 @@ parameters kept out of gradient reduction.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 
 import torch
@@ -129,3 +133,52 @@ def check_hardware(trainer_cfg) -> None:
                          f"{'trainer.accelerator=cpu' if trainer_cfg.get('accelerator') == 'cpu' else 'none'}: "
                          "FSDP shards parameters over NCCL and has no CPU mode here. Use hardware=ddp_cpu to run "
                          "several processes on CPU, or hardware=ddp / gpu on a GPU machine.")
+
+
+HYDRA_FLAGS_WITH_VALUE = ("--config-dir", "-cd", "--config-path", "-cp", "--config-name", "-cn")
+
+
+def hydra_child_command(local_rank: int) -> tuple[list[str], str]:
+    """The command and folder of a DDP child process started by Lightning from inside a Hydra job.
+
+    Lightning's own version repeats the parent's command line with `hydra.run.dir` set: inside a `-m` sweep
+    (or a config that sets `hydra.mode: MULTIRUN`, e.g. sweep=tau_k) the child would run the whole sweep
+    again, into the wrong folder. This one runs exactly the parent's job: its task overrides, its output
+    folder, in RUN mode, with the parent's --config-dir/--config-name and `hydra.searchpath`.
+    """
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.utils import get_original_cwd, to_absolute_path
+
+    import __main__
+
+    hc = HydraConfig.get()
+    spec = getattr(__main__, "__spec__", None)
+    command = [sys.executable, "-m", spec.name] if spec is not None else [sys.executable,
+                                                                         to_absolute_path(sys.argv[0])]
+    argv = sys.argv[1:]
+    for i, arg in enumerate(argv):
+        if arg in HYDRA_FLAGS_WITH_VALUE and i + 1 < len(argv):
+            command += [arg, argv[i + 1]]
+        elif arg.startswith(tuple(f + "=" for f in HYDRA_FLAGS_WITH_VALUE)):
+            command.append(arg)
+    command += [o for o in hc.overrides.hydra if o.startswith("hydra.searchpath")]
+    command += list(hc.overrides.task)
+    command += [f"hydra.run.dir={hc.runtime.output_dir}", f"hydra.job.name=train_ddp_process_{local_rank}",
+                "hydra.output_subdir=null", "hydra.mode=RUN"]
+    return command, get_original_cwd()
+
+
+def prepare_processes(trainer_cfg) -> None:
+    """Before a run builds its trainer: refuse what cannot run here (`check_hardware`) and let Lightning start
+    DDP children with `hydra_child_command` (the name it calls, in its launcher module, is replaced)."""
+    check_hardware(trainer_cfg)
+    from lightning.pytorch.strategies.launchers import subprocess_script
+
+    subprocess_script._hydra_subprocess_cmd = hydra_child_command
+
+
+def end_processes() -> None:
+    """Close the process group once training is over (every rank): a sweep's next job in the same process
+    then starts its own group with new children instead of reusing the finished one."""
+    if initialized():
+        dist.destroy_process_group()

@@ -20,7 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 
 import sentemb.conf_resolvers  # noqa: F401  (registers ${sentemb.*:} resolvers)
 from sentemb.checkpointing import AtomicCheckpointIO, GracefulInterrupt, TrainingInterrupted
-from sentemb.distributed import check_hardware, launch_rank
+from sentemb.distributed import end_processes, launch_rank, prepare_processes
 from sentemb.encoder.postprocess.fitting import fit_postprocess
 from sentemb.evaluation.dev_callback import STSBDevScorer
 from sentemb.evaluation.encode_cache import CachedEncode
@@ -149,7 +149,7 @@ def train(cfg: DictConfig) -> float | None:
     L.seed_everything(cfg.seed, workers=True)
     if cfg.get("float32_matmul_precision"):
         torch.set_float32_matmul_precision(cfg.float32_matmul_precision)
-    check_hardware(cfg.trainer)
+    prepare_processes(cfg.trainer)
     if launch_rank() == 0:  # one writer: the other DDP processes run the same command in the same folder
         save_run_info(cfg, output_dir)
     module = build_module(cfg)
@@ -159,6 +159,7 @@ def train(cfg: DictConfig) -> float | None:
     if cfg.model.get("trains", True):
         start = time.perf_counter()
         encoder, trainer = fit(cfg, module, loggers)
+        end_processes()  # DDP: rank 0 alone evaluates and writes from here on
         extra["train_seconds"] = round(time.perf_counter() - start, 1)
         extra["global_step"] = trainer.global_step
         dev = next((cb for cb in trainer.callbacks if hasattr(cb, "best_step")), None)

@@ -18,11 +18,11 @@ import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
+from ddp_runs import supervised_data, tiny_ddp_overrides
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
 from conftest import compose_config
-from ddp_runs import supervised_data, tiny_ddp_overrides
 from sentemb.data.batches import Batch
 
 B = 4  # per process

@@ -14,8 +14,13 @@ from lightning.pytorch.utilities import rank_zero_warn
 from torch import Tensor, nn
 
 from sentemb.data.batches import Batch
-from sentemb.distributed import (freeze_own_parameters, gather_no_grad, gather_objects, gather_with_grad,
-                                 rank_and_world)
+from sentemb.distributed import (
+    freeze_own_parameters,
+    gather_no_grad,
+    gather_objects,
+    gather_with_grad,
+    rank_and_world,
+)
 from sentemb.encoder.backbone import Backbone
 from sentemb.encoder.sentence_encoder import SentenceEncoder
 from sentemb.methods.faults import non_finite_loss_error

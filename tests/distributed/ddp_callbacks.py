@@ -1,6 +1,5 @@
-"""A callback for the DDP tests, loaded by the runs through `+callbacks.rank_weights._target_=rank_weights.SaveRankWeights`
-(the test puts this folder on PYTHONPATH): every process saves its trainable weights when training ends, and
-rank 0 also its weights before the first step, so a test can compare the processes after the steps."""
+"""Callbacks for the DDP tests, loaded by the runs as `+callbacks.<name>._target_=ddp_callbacks.<Class>` (the
+tests put this folder on PYTHONPATH)."""
 
 from __future__ import annotations
 
@@ -15,6 +14,9 @@ def trainable(module: torch.nn.Module) -> dict[str, torch.Tensor]:
 
 
 class SaveRankWeights(L.Callback):
+    """Every process saves its trainable weights when training ends (and rank 0 its weights before the first
+    step), so a test can compare the processes after the steps."""
+
     def __init__(self, folder: str):
         self.folder = Path(folder)
 
@@ -26,3 +28,14 @@ class SaveRankWeights(L.Callback):
     def on_train_end(self, trainer, pl_module) -> None:
         torch.save({"weights": trainable(pl_module), "global_step": trainer.global_step,
                     "world_size": trainer.world_size}, self.folder / f"rank{trainer.global_rank}.pt")
+
+
+class CrashAt(L.Callback):
+    """Every process raises at the start of optimizer step `at` (after the checkpoint of step `at`)."""
+
+    def __init__(self, at: int):
+        self.at = at
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        if trainer.global_step == self.at:
+            raise RuntimeError("simulated crash")
