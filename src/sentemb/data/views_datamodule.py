@@ -93,6 +93,11 @@ class ViewsDataModule(L.LightningDataModule):
         """The rows of this data option; each data option (subclass) defines its own."""
         raise TypeError(f"{type(self).__name__} must define read()")
 
+    def prepare_data(self) -> None:
+        """Lightning runs this on rank 0 (of each node) before any process's `setup`: it tokenises and fills
+        the cache alone, and the other DDP processes' `setup` then read the cache instead of writing it too."""
+        self.setup()
+
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:
             return
