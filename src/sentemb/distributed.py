@@ -175,10 +175,23 @@ def prepare_processes(trainer_cfg) -> None:
     from lightning.pytorch.strategies.launchers import subprocess_script
 
     subprocess_script._hydra_subprocess_cmd = hydra_child_command
+    _LAUNCH_ENV.clear()
+    _LAUNCH_ENV.update({k: os.environ.get(k) for k in LAUNCH_ENV_KEYS})
+
+
+# What Lightning's launcher writes into the launching process's environment; left there, the next job of a
+# sweep would believe its processes were started externally (LOCAL_RANK set) and wait for children forever.
+LAUNCH_ENV_KEYS = ("MASTER_ADDR", "MASTER_PORT", "NODE_RANK", "LOCAL_RANK", "WORLD_SIZE")
+_LAUNCH_ENV: dict[str, str | None] = {}
 
 
 def end_processes() -> None:
-    """Close the process group once training is over (every rank): a sweep's next job in the same process
-    then starts its own group with new children instead of reusing the finished one."""
+    """Once training is over (every rank): close the process group and give the environment back as it was
+    before the run, so a sweep's next job in the same process starts its own group and children."""
     if initialized():
         dist.destroy_process_group()
+    for key, value in _LAUNCH_ENV.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
