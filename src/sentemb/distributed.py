@@ -50,7 +50,22 @@ def gather_with_grad(tensor: Tensor) -> Tensor:
         return tensor
     from torch.distributed.nn.functional import all_gather
 
-    return torch.cat(all_gather(tensor.contiguous()), dim=0)
+    return _ContiguousGrad.apply(torch.cat(all_gather(tensor.contiguous()), dim=0))
+
+
+class _ContiguousGrad(torch.autograd.Function):
+    """Identity whose backward makes the incoming gradient contiguous. all_gather's backward exchanges the
+    gradient slices with gloo/NCCL, which read raw memory: a gradient that arrives transposed (SupCon's
+    sampler flattens (N*B, V, D) view by view) was exchanged scrambled, and the encoder's gradients were
+    wrong while the loss was right."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor) -> Tensor:
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> Tensor:
+        return grad.contiguous()
 
 
 def gather_no_grad(tensor: Tensor) -> Tensor:

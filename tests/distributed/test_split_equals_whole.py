@@ -14,7 +14,6 @@ import dataclasses
 import os
 import socket
 
-import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
@@ -35,7 +34,8 @@ CASES = {
     "false_negative": ["model=simcse_unsup", "sampler=false_negative", "sampler.top_k=1"],
     "no_gather": ["model=simcse_unsup", "model.gather_across_devices=false"],  # control: must differ
 }
-NO_DROPOUT = ["+backbone.hidden_dropout_prob=0", "+backbone.attention_probs_dropout_prob=0"]
+NO_DROPOUT = ["+backbone.hidden_dropout_prob=0", "+backbone.attention_probs_dropout_prob=0",
+              "+backbone.initializer_range=0.2"]  # distinct embeddings (at 0.02 they nearly coincide)
 
 
 def configs(tmp_path) -> dict[str, dict]:
@@ -107,20 +107,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def relative_error(got: dict[str, torch.Tensor], want: dict[str, torch.Tensor]) -> float:
+    """|got - want| / |want| over all parameters' gradients as one vector (float32 rounding differs between a
+    batch of B and one of 2B; per parameter the ratio would be noise for gradients that are 0 in exact
+    arithmetic, e.g. attention key biases)."""
+    diff = torch.cat([(got[n] - g).flatten() for n, g in want.items()])
+    return float(diff.norm() / torch.cat([g.flatten() for g in want.values()]).norm())
+
+
 def test_two_processes_of_b_equal_one_of_2b(tmp_path):
     configs_ = configs(tmp_path)
+    whole = {name: loss_and_grads(*module_and_batch(config)) for name, config in configs_.items()}  # fills the caches
     mp.spawn(worker, args=(2, free_port(), configs_, str(tmp_path)), nprocs=2, join=True)
     split = torch.load(tmp_path / "split.pt", weights_only=True)
-    for name, config in configs_.items():
-        module, batch = module_and_batch(config)
-        loss, grads = loss_and_grads(module, batch)
+    errors = {}
+    for name, (loss, grads) in whole.items():
         got = split[name]
-        same = (abs(got["loss"] - loss) <= 1e-5 * max(1.0, abs(loss)) and
-                all(torch.allclose(got["grads"][n], g, atol=1e-6, rtol=1e-4) for n, g in grads.items()))
-        if name == "no_gather":
-            assert not same, "without gathering the split step should differ (the test would not see a bug)"
-            continue
-        assert got["loss"] == pytest.approx(loss, rel=1e-5, abs=1e-6), name
         assert got["grads"].keys() == grads.keys()
-        for n, g in grads.items():
-            torch.testing.assert_close(got["grads"][n], g, atol=1e-6, rtol=1e-4, msg=f"{name}: {n}")
+        errors[name] = (abs(got["loss"] - loss) / max(abs(loss), 1e-12), relative_error(got["grads"], grads))
+    control = errors.pop("no_gather")
+    assert min(control) > 1e-2, f"without gathering the split step should differ: {control}"
+    for name, (loss_error, grad_error) in errors.items():
+        assert loss_error < 1e-5 and grad_error < 1e-5, f"{name}: loss {loss_error:.2e}, gradients {grad_error:.2e}"
