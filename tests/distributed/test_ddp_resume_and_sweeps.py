@@ -76,11 +76,15 @@ def test_multirun_sweep_runs_every_job(tmp_path):
     sweep = tmp_path / "sweep"
     env = {**os.environ, "OMP_NUM_THREADS": "1",
            "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT / "src"), str(HERE), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.run([sys.executable, "-m", "sentemb.run", "-m", *tiny_ddp_overrides(tmp_path),
-                           "model.lr=1e-5,3e-5", f"hydra.sweep.dir={sweep}", "hydra.sweep.subdir=${hydra.job.num}"],
+    weights = ["+callbacks.rank_weights._target_=ddp_callbacks.SaveRankWeights",
+               "+callbacks.rank_weights.folder=${output_dir}/rank_weights"]
+    proc = subprocess.run([sys.executable, "-m", "sentemb.run", "-m", *tiny_ddp_overrides(tmp_path), *weights,
+                           "model.lr=1e-5,3e-3", f"hydra.sweep.dir={sweep}", "hydra.sweep.subdir=${hydra.job.num}"],
                           cwd=PROJECT_ROOT, capture_output=True, text=True, env=env, timeout=600)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
     for job in ("0", "1"):
         results = json.loads((sweep / job / "results.json").read_text())
         assert results["global_step"] == 2, job
+        ranks = rank_weights(sweep / job)  # each job's second process ran that job (its learning rate)
+        assert_same_weights(ranks[0], ranks[1], atol=1e-7)
     assert (proc.stdout + proc.stderr).count("results: ") == 2

@@ -27,3 +27,15 @@ def test_fsdp_refuses_to_start_without_cuda(tiny_overrides, tmp_path):
         with pytest.raises(ValueError, match="hardware=fsdp .*needs CUDA GPUs"):
             train(cfg)
         assert not (tmp_path / "run" / "config.yaml").exists()  # refused before anything is written
+
+
+@pytest.mark.parametrize(("env", "rank"), [({}, 0), ({"LOCAL_RANK": "1"}, 1), ({"LOCAL_RANK": "0", "NODE_RANK": "1"}, 1_000_000),
+                                           ({"RANK": "3", "LOCAL_RANK": "0"}, 3), ({"SLURM_PROCID": "2"}, 2)])
+def test_launch_rank_reads_the_launchers_environment(env, rank, monkeypatch):
+    from sentemb.distributed import launch_rank
+
+    for key in ("RANK", "LOCAL_RANK", "NODE_RANK", "GROUP_RANK", "SLURM_PROCID"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert launch_rank() == rank
