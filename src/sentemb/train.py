@@ -20,6 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 
 import sentemb.conf_resolvers  # noqa: F401  (registers ${sentemb.*:} resolvers)
 from sentemb.checkpointing import AtomicCheckpointIO, GracefulInterrupt, TrainingInterrupted
+from sentemb.distributed import end_processes, launch_rank, prepare_processes
 from sentemb.encoder.postprocess.fitting import fit_postprocess
 from sentemb.evaluation.dev_callback import STSBDevScorer
 from sentemb.evaluation.encode_cache import CachedEncode
@@ -92,7 +93,7 @@ def fit(cfg: DictConfig, module, loggers: list):
             f"python -m sentemb.run <same overrides> resume={cfg.output_dir}"
         ) from err
     best = Path(cfg.output_dir) / "best_encoder"
-    if best.is_dir() and not cfg.trainer.get("fast_dev_run"):
+    if best.is_dir() and trainer.is_global_zero and not cfg.trainer.get("fast_dev_run"):
         from sentemb.encoder.sentence_encoder import SentenceEncoder
 
         log.info("loading the best STS-B dev encoder from %s", best)
@@ -146,7 +147,9 @@ def train(cfg: DictConfig) -> float | None:
     L.seed_everything(cfg.seed, workers=True)
     if cfg.get("float32_matmul_precision"):
         torch.set_float32_matmul_precision(cfg.float32_matmul_precision)
-    save_run_info(cfg, output_dir)
+    prepare_processes(cfg.trainer)
+    if launch_rank() == 0:  # one writer: the other DDP processes run the same command in the same folder
+        save_run_info(cfg, output_dir)
     module = build_module(cfg)
     loggers = build_loggers(cfg)
     extra: dict[str, Any] = {"seed": cfg.seed}
@@ -154,6 +157,7 @@ def train(cfg: DictConfig) -> float | None:
     if cfg.model.get("trains", True):
         start = time.perf_counter()
         encoder, trainer = fit(cfg, module, loggers)
+        end_processes()  # DDP: rank 0 alone evaluates and writes from here on
         extra["train_seconds"] = round(time.perf_counter() - start, 1)
         extra["global_step"] = trainer.global_step
         extra["activity"] = module.activity_monitor.summary()  # each inert-able term's activity over the run

@@ -83,9 +83,39 @@ def test_no_duplicates_sampler_keeps_sentences_apart_and_covers_every_row():
 def test_no_duplicates_drop_last_and_shards():
     keys = [(str(i),) for i in range(10)]
     assert [len(b) for b in NoDuplicatesBatchSampler(keys, 4, drop_last=True)] == [4, 4]
-    plan = list(NoDuplicatesBatchSampler(keys, 3))
+    whole = list(NoDuplicatesBatchSampler(keys, 6))  # one process with 2 x 3 rows: batches of 6 and 4
     shards = [list(NoDuplicatesBatchSampler(keys, 3, rank=r, world_size=2)) for r in range(2)]
-    assert shards[0] == plan[0:4:2] and shards[1] == plan[1:4:2]  # 4 batches -> 2 each, same plan
+    # each process takes its consecutive half of every global batch: the gathered batch is the 6-row one
+    assert shards[0] == [whole[0][:3], whole[1][:2]] and shards[1] == [whole[0][3:], whole[1][2:]]
+
+
+def test_label_batches_shard_in_whole_groups_with_equal_counts():
+    labels = [i % 5 for i in range(40)]
+    per_rank = [LabelBatchSampler(labels, 4, per_label=2, rank=r, world_size=3) for r in range(3)]
+    for epoch in (0, 1):
+        batches = []
+        for sampler in per_rank:
+            sampler.set_epoch(epoch)
+            batches.append(list(sampler))
+        assert len({len(b) for b in batches}) == 1  # the same number of batches on every process
+        for step in zip(*batches):
+            assert len({len(b) for b in step}) == 1  # and of the same size at every step
+            for batch in step:
+                counts = {}
+                for i in batch:
+                    counts[labels[i]] = counts.get(labels[i], 0) + 1
+                assert min(counts.values()) >= 2, counts  # SupCon's groups hold on each process
+        seen = [i for b in batches for batch in b for i in batch]
+        assert len(seen) == len(set(seen))  # distinct shares
+
+
+def test_resume_skips_the_batches_done_on_every_process():
+    keys = [(str(i),) for i in range(30)]
+    for rank in (0, 1):
+        full = list(NoDuplicatesBatchSampler(keys, 3, rank=rank, world_size=2))
+        resumed = NoDuplicatesBatchSampler(keys, 3, rank=rank, world_size=2)
+        resumed.resume_from(0, 2)
+        assert list(resumed) == full[2:]
 
 
 def test_pack_groups_keeps_groups_whole():

@@ -56,3 +56,21 @@ def test_bad_grouping_settings_are_refused(lengths):
         ResumableShuffleSampler(N, 7, lengths, group_batches=-1, batch_size=BATCH)
     with pytest.raises(ValueError, match="one length per example"):
         ResumableShuffleSampler(N, 7, lengths[:-1], group_batches=2, batch_size=BATCH)
+
+
+@pytest.mark.parametrize("group", [0, 5])
+def test_processes_take_consecutive_shares_of_each_global_batch(lengths, group):
+    """Two processes with batch B see, step by step, the batch one process with 2B sees (split in halves);
+    the same number of equal-sized batches each; a resume skips each process's own batches done."""
+    whole = list(ResumableShuffleSampler(N, 7, lengths, group, batch_size=2 * BATCH))
+    shares = [ResumableShuffleSampler(N, 7, lengths, group, batch_size=BATCH, rank=r, world_size=2) for r in (0, 1)]
+    orders = [list(s) for s in shares]
+    assert len(orders[0]) == len(orders[1]) == len(shares[0]) == len(shares[1])
+    for step, global_batch in enumerate(batches(whole, 2 * BATCH)):
+        per_rank = len(global_batch) // 2
+        got = [batches(o)[step] for o in orders]
+        assert got[0] + got[1] == global_batch[: 2 * per_rank]
+    assert len(set(orders[0]) | set(orders[1])) == N - N % 2  # at most world_size - 1 left out
+    resumed = ResumableShuffleSampler(N, 7, lengths, group, batch_size=BATCH, rank=1, world_size=2)
+    resumed.resume_from(0, 3, BATCH)
+    assert list(resumed) == orders[1][3 * BATCH:]

@@ -6,8 +6,12 @@ Lightning calls `set_epoch` on `dataloader.batch_sampler.sampler` at every epoch
 which here is a small forwarder to the batch sampler. A duplicate sentence in a batch is a false
 negative for in-batch losses (sentence-transformers' NoDuplicatesBatchSampler avoids it the same way).
 
-Under DDP each process takes every world_size-th batch of the same plan: pass
-`trainer.use_distributed_sampler=false` so Lightning does not try to wrap these samplers.
+Several processes (DDP): the plan is made of global batches of world_size x batch_size rows (no duplicate
+sentence in the whole gathered batch, label groups whole), and each process takes its consecutive slice
+of every global batch (`sentemb.distributed.shard_global_batches`): a distinct, seeded share, the same
+number of batches on every process, each of the same size; so the gathered batch of a step is the batch
+one process with world_size x batch_size would see. Lightning does not wrap these samplers
+(`trainer.use_distributed_sampler: false` in conf/config.yaml).
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ import random
 from collections import defaultdict
 from collections.abc import Hashable, Iterator, Sequence
 
-import torch
 from torch.utils.data import Sampler
+
+from sentemb.distributed import rank_and_world, shard_global_batches
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +68,13 @@ class _SetEpochForwarder:
 
 
 class _EpochSeededBatchSampler(Sampler[list[int]]):
-    """Common part: a plan of batches per epoch (cached), seeded by seed + epoch, sharded by rank."""
+    """Common part: a plan of global batches per epoch (cached), seeded by seed + epoch, sharded by rank.
+
+    `unit`: rows that must stay in one process's share (a label group); `resume_from(epoch, batches_done)`
+    makes the next pass over that epoch skip the batches already trained on (every process its own).
+    """
+
+    unit = 1
 
     def __init__(self, batch_size: int, seed: int, drop_last: bool, rank: int | None, world_size: int | None):
         if batch_size < 1:
@@ -71,34 +82,37 @@ class _EpochSeededBatchSampler(Sampler[list[int]]):
         self.batch_size, self.seed, self.drop_last = int(batch_size), int(seed), drop_last
         self._rank, self._world_size = rank, world_size
         self.epoch = 0
-        self._plan: tuple[int, list[list[int]]] | None = None
+        self._plan: tuple[tuple[int, int], list[list[int]]] | None = None
+        self._skip: tuple[int, int] | None = None
         self.sampler = _SetEpochForwarder(self)
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = int(epoch)
 
-    def _make_plan(self, rng: random.Random) -> list[list[int]]:
-        """The epoch's batches (lists of row indices); each batch sampler defines its own."""
-        raise TypeError(f"{type(self).__name__} must define _make_plan(rng)")
+    def resume_from(self, epoch: int, batches_done: int) -> None:
+        self.epoch, self._skip = int(epoch), (int(epoch), int(batches_done))
+
+    def _make_plan(self, rng: random.Random, batch_size: int) -> list[list[int]]:
+        """The epoch's global batches of up to `batch_size` rows; each batch sampler defines its own."""
+        raise TypeError(f"{type(self).__name__} must define _make_plan(rng, batch_size)")
 
     def _shard(self) -> tuple[int, int]:
         if self._world_size is not None:
             return int(self._rank or 0), int(self._world_size)
-        if torch.distributed.is_available() and torch.distributed.is_initialized():
-            return torch.distributed.get_rank(), torch.distributed.get_world_size()
-        return 0, 1
+        return rank_and_world()
 
     def batches(self) -> list[list[int]]:
         """This process's batches of the current epoch."""
-        if self._plan is None or self._plan[0] != self.epoch:
-            self._plan = (self.epoch, self._make_plan(random.Random(self.seed + self.epoch)))
-        plan = self._plan[1]
         rank, world = self._shard()
-        usable = len(plan) - len(plan) % world
-        return plan[rank:usable:world]
+        key = (self.epoch, world)
+        if self._plan is None or self._plan[0] != key:
+            self._plan = (key, self._make_plan(random.Random(self.seed + self.epoch), self.batch_size * world))
+        return shard_global_batches(self._plan[1], rank, world, self.unit)
 
     def __iter__(self) -> Iterator[list[int]]:
-        yield from self.batches()
+        skip = self._skip[1] if self._skip is not None and self._skip[0] == self.epoch else 0
+        self._skip = None
+        yield from self.batches()[skip:]
         self.epoch += 1  # a completed pass: the next one is a new epoch even without set_epoch
 
     def __len__(self) -> int:
@@ -117,10 +131,10 @@ class NoDuplicatesBatchSampler(_EpochSeededBatchSampler):
         super().__init__(batch_size, seed, drop_last, rank, world_size)
         self.keys = keys
 
-    def _make_plan(self, rng: random.Random) -> list[list[int]]:
+    def _make_plan(self, rng: random.Random, batch_size: int) -> list[list[int]]:
         order = list(range(len(self.keys)))
         rng.shuffle(order)
-        return pack_groups([[i] for i in order], self.batch_size, self.keys, self.drop_last)
+        return pack_groups([[i] for i in order], batch_size, self.keys, self.drop_last)
 
 
 class LabelBatchSampler(_EpochSeededBatchSampler):
@@ -141,6 +155,7 @@ class LabelBatchSampler(_EpochSeededBatchSampler):
         if batch_size % per_label:
             raise ValueError(f"data.batch_size ({batch_size}) must be a multiple of data.per_label ({per_label})")
         self.per_label, self.keys = int(per_label), keys
+        self.unit = self.per_label  # a process's share holds whole label groups
         rows: dict[Hashable, list[int]] = defaultdict(list)
         for i, label in enumerate(labels):
             rows[label].append(i)
@@ -151,7 +166,7 @@ class LabelBatchSampler(_EpochSeededBatchSampler):
         if len(self.rows) < len(rows):
             log.warning("%d labels have fewer than %d rows and are left out", len(rows) - len(self.rows), per_label)
 
-    def _make_plan(self, rng: random.Random) -> list[list[int]]:
+    def _make_plan(self, rng: random.Random, batch_size: int) -> list[list[int]]:
         groups = []
         for label in sorted(self.rows, key=str):
             rows = list(self.rows[label])
@@ -159,7 +174,7 @@ class LabelBatchSampler(_EpochSeededBatchSampler):
             rows = self._distinct(rows)
             groups += [rows[s:s + self.per_label] for s in range(0, len(rows) - self.per_label + 1, self.per_label)]
         rng.shuffle(groups)
-        return pack_groups(groups, self.batch_size, self.keys, self.drop_last)
+        return pack_groups(groups, batch_size, self.keys, self.drop_last)
 
     def _distinct(self, rows: list[int]) -> list[int]:
         """Rows of one label with repeated sentences dropped (they would share a group or a batch)."""

@@ -84,6 +84,11 @@ class TextDataModule(L.LightningDataModule):
         self.dropped_empty = 0
         self._resume: dict[str, int] | None = None
 
+    def prepare_data(self) -> None:
+        """Lightning runs this on rank 0 (of each node) before any process's `setup`: it tokenises and fills
+        the cache alone, and the other DDP processes' `setup` then read the cache instead of writing it too."""
+        self.setup()
+
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:
             return

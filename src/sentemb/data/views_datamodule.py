@@ -5,7 +5,9 @@ this class tokenises every text once (cached like the unlabelled data), regroups
 and serves batches through a seeded batch sampler:
     batching=no_duplicates  no sentence twice in a batch (default for triplets and pairs)
     batching=label          groups of `per_label` rows of one label, no duplicates (SupCon)
-    batching=shuffle        plain seeded shuffle
+    batching=shuffle        plain seeded shuffle (`ResumableShuffleSampler`)
+Each sampler shards itself across processes (DDP) and resumes mid-epoch from a checkpoint's position
+(`state_dict`), on every process.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import lightning as L
-import torch
 from torch.utils.data import DataLoader, Dataset
 
 from sentemb.data.batch_samplers import LabelBatchSampler, NoDuplicatesBatchSampler
+from sentemb.data.resumable import ResumableShuffleSampler, progress_of
 from sentemb.data.text_ids import text_ids
 from sentemb.data.tokenized import tokenize_to_dataset
 
@@ -85,10 +87,16 @@ class ViewsDataModule(L.LightningDataModule):
         self.num_workers, self.cache_dir, self.seed, self.drop_last = num_workers, cache_dir, seed, drop_last
         self.data: ViewsData | None = None
         self.train_set: ViewsDataset | None = None
+        self._resume: dict[str, int] | None = None
 
     def read(self) -> ViewsData:
         """The rows of this data option; each data option (subclass) defines its own."""
         raise TypeError(f"{type(self).__name__} must define read()")
+
+    def prepare_data(self) -> None:
+        """Lightning runs this on rank 0 (of each node) before any process's `setup`: it tokenises and fills
+        the cache alone, and the other DDP processes' `setup` then read the cache instead of writing it too."""
+        self.setup()
 
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:
@@ -127,8 +135,21 @@ class ViewsDataModule(L.LightningDataModule):
         assert self.train_set is not None, "call setup() first"
         common = {"collate_fn": self.collate, "num_workers": self.num_workers,
                   "persistent_workers": self.num_workers > 0}
+        resume, self._resume = self._resume, None
         sampler = self.batch_sampler()
         if sampler is not None:
+            if resume is not None:
+                sampler.resume_from(resume["epoch"], resume["batches_done"])
             return DataLoader(self.train_set, batch_sampler=sampler, **common)
-        return DataLoader(self.train_set, batch_size=self.batch_size, shuffle=True, drop_last=self.drop_last,
-                          generator=torch.Generator().manual_seed(self.seed), **common)
+        shuffle = ResumableShuffleSampler(len(self.train_set), self.seed, batch_size=self.batch_size)
+        if resume is not None:
+            shuffle.resume_from(resume["epoch"], resume["batches_done"], self.batch_size)
+        return DataLoader(self.train_set, batch_size=self.batch_size, sampler=shuffle, drop_last=self.drop_last,
+                          **common)
+
+    def state_dict(self) -> dict:
+        """Saved in Lightning checkpoints: where in which epoch training was, to resume the same order."""
+        return progress_of(getattr(self, "trainer", None))
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self._resume = dict(state_dict)

@@ -17,6 +17,18 @@ POOLINGS = ("cls", "cls_before_pooler", "mean", "max", "first_last_avg", "last2a
 NEEDS_HIDDEN_STATES = {"first_last_avg", "last2avg"}
 
 
+def unused_pooler(model, pooling: str):
+    """The backbone's pooler layer (BERT/RoBERTa `model.pooler`) when `pooling` does not use it, else None.
+
+    Only `cls` reads `pooler_output`; with any other pooling the pooler's parameters get no gradient, and
+    DDP (which expects a gradient for every trainable parameter) stops with "parameters that were not used
+    in producing the loss". The encoder freezes such a pooler (`requires_grad=False`) rather than deleting
+    it: its weights stay in the saved model, so the checkpoint still loads with `pooling=cls`.
+    """
+    pooler = getattr(model, "pooler", None)
+    return pooler if pooling != "cls" and isinstance(pooler, torch.nn.Module) else None
+
+
 def check_pooling(name: str) -> str:
     if name not in POOLINGS:
         raise ValueError(f"model.pooling='{name}' is not a known pooling; allowed: {', '.join(POOLINGS)}")

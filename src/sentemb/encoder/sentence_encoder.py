@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 
 from sentemb.encoder.backbone import Backbone, load_backbone
 from sentemb.encoder.head import MLPHead
-from sentemb.encoder.pooling import NEEDS_HIDDEN_STATES, check_pooling, pool
+from sentemb.encoder.pooling import NEEDS_HIDDEN_STATES, check_pooling, pool, unused_pooler
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,9 @@ class SentenceEncoder(nn.Module):
         head_in_eval: apply the head in eval mode too; False = SimCSE's "MLP in training only".
         max_length: truncation length for `encode` (training batches are truncated by the data module).
 
+    A backbone pooler that the pooling does not use (any pooling but `cls`) is frozen, its weights kept
+    (`sentemb.encoder.pooling.unused_pooler`): so every trainable parameter gets a gradient, as DDP requires.
+
     `postprocess` (default None): a fitted post-hoc transform (sentemb.encoder.postprocess: whitening, flow),
     (N, H) -> (N, D'), applied by `encode` after pooling/head and before `normalize`; saved and loaded with
     the model. Not applied by `forward` (training).
@@ -61,6 +64,9 @@ class SentenceEncoder(nn.Module):
         self.tokenizer = backbone.tokenizer
         self.backbone_name = backbone.name
         self.pooling = check_pooling(pooling)
+        pooler = unused_pooler(self.model, self.pooling)
+        if pooler is not None:  # trained by no pooling but `cls`: kept (saved) but out of training and DDP
+            pooler.requires_grad_(False)
         self.head = MLPHead(self.hidden_size) if mlp_head else None
         self.head_in_eval = head_in_eval
         self.max_length = int(max_length)

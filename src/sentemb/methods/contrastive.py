@@ -14,7 +14,13 @@ from lightning.pytorch.utilities import rank_zero_warn
 from torch import Tensor, nn
 
 from sentemb.data.batches import Batch
-from sentemb.distributed import gather_no_grad, gather_with_grad
+from sentemb.distributed import (
+    freeze_own_parameters,
+    gather_no_grad,
+    gather_objects,
+    gather_with_grad,
+    rank_and_world,
+)
 from sentemb.encoder.backbone import Backbone
 from sentemb.encoder.sentence_encoder import SentenceEncoder
 from sentemb.methods.activity import ActivityMonitor, setting_of
@@ -78,6 +84,8 @@ class ContrastiveModule(L.LightningModule):
         self.auxiliary = nn.ModuleDict(dict(auxiliary.items())) if auxiliary else None
         for objective in (self.auxiliary or {}).values():
             objective.bind(self.encoder)
+            if float(objective.weight) == 0.0:  # never computed: its own layers stay out of training and DDP
+                freeze_own_parameters(objective, self.encoder)
         self.activity_monitor = ActivityMonitor(inert_patience)
         # from_pretrained leaves models in eval mode and Lightning keeps module modes as they are:
         # without this, dropout is off and SimCSE's two views are identical.
@@ -179,12 +187,17 @@ class ContrastiveModule(L.LightningModule):
         self.zero_grad(set_to_none=True)
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
-        checkpoint["rng_states"] = rng_states()
+        checkpoint["rng_states"] = gather_objects(rng_states())  # one per process (DDP), in rank order
         checkpoint["activity"] = self.activity_monitor.state_dict()
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
-        if "rng_states" in checkpoint:  # dropout masks after a resume equal an uninterrupted run's
-            set_rng_states(checkpoint["rng_states"])
+        """Dropout masks after a resume equal an uninterrupted run's, on every process (each its own state;
+        a checkpoint from a different number of processes gives every process rank 0's)."""
+        states = checkpoint.get("rng_states")
+        if states:
+            states = states if isinstance(states, list) else [states]  # checkpoints of one process before
+            rank, world = rank_and_world()
+            set_rng_states(states[rank] if len(states) == world else states[0])
         self.activity_monitor.load_state_dict(checkpoint.get("activity", {}))
 
     def _record_activity(self, name: str, share: float, setting: str, batch_size: int) -> None:
