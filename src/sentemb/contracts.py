@@ -83,27 +83,28 @@ class Loss(Protocol):
 @runtime_checkable
 class AuxiliaryObjective(Protocol):
     """`model.auxiliary.<name>` (a mapping name -> objective in the model yaml). An `nn.Module` whose term is
-    added to the main loss: total = main + sum(weight * term); terms with weight 0 are not computed; each
-    term is logged as train/aux/<name>.
+    added to the main loss: total = main + sum(weight * term.loss); terms with weight 0 are not computed;
+    each term is logged as train/aux/<name> and its activity as train/aux/<name>_active, watched for a term
+    that never acts. Subclass `sentemb.methods.objectives.AuxiliaryObjective` (validated weight, no-op bind).
 
     weight: float                       >= 0
-    forward(module, batch: Batch, embeddings (B, V, D)) -> scalar Tensor
-        `module` is the ContrastiveModule (use `module.embed(Batch) -> (B', V', D)` to encode further
-        views, `module.encoder` for the backbone), `batch` the step's Batch (its `extra` holds the blocks your
-        batch builder added), `embeddings` this process's (not gathered) embeddings of the main views.
+    bind(encoder)                       called once with the SentenceEncoder at construction (e.g. to build
+                                        a head on the backbone)
+    forward(module, batch: Batch, embeddings (B, V, D)) -> AuxiliaryTerm(loss, activity, stats)
+        `module` is the ContrastiveModule (`module.embed(Batch) -> (B', V', D)` encodes further views,
+        `module.encoder` is the SentenceEncoder, `module.gather(t)` concatenates every process's rows with
+        gradients, for terms that compare examples across the batch), `batch` the step's Batch (its `extra`
+        holds the blocks your batch builder added), `embeddings` this process's (not gathered) embeddings of
+        the main views. `AuxiliaryTerm.activity` is the share in [0, 1] of the term's units that acted.
 
-    Optional members (read by `ContrastiveModule.__init__`):
-        bind(encoder)                   called once with the SentenceEncoder at construction (e.g. to build a
-                                        head on the backbone)
-
-    Defined today by `ContrastiveModule._add_auxiliary` (methods/contrastive.py) and `methods/objectives.py`:
-    MERGE NOTE: this contract is being extended (objectives report an activity share); update this
-    docstring and protocol together with those two places.
+    Defined by `ContrastiveModule._add_auxiliary` (methods/contrastive.py) and `methods/objectives.py`.
     """
 
     weight: float
 
-    def __call__(self, module: Any, batch: Batch, embeddings: Tensor) -> Tensor: ...
+    def bind(self, encoder: Any) -> None: ...
+
+    def __call__(self, module: Any, batch: Batch, embeddings: Tensor) -> Any: ...
 
 
 @runtime_checkable

@@ -184,7 +184,10 @@ class TripleWiseObjective(AuxiliaryObjective):
             encoder.training = head_mode
 
     def forward(self, module, batch: Batch, embeddings: Tensor) -> AuxiliaryTerm:
-        hinges = triple_wise_hinges(self.encode(module, batch), self.margin, self.pairing, self.distance)
+        triplet = self.encode(module, batch)
+        if self.pairing == "all":  # every s_i against every s'_j, s''_j of the whole (gathered) batch
+            triplet = module.gather(triplet)
+        hinges = triple_wise_hinges(triplet, self.margin, self.pairing, self.distance)
         return AuxiliaryTerm(hinges.mean(), activity=float((hinges > 0).float().mean()))
 
     def extra_repr(self) -> str:

@@ -104,6 +104,11 @@ class ContrastiveModule(L.LightningModule):
         flat = self.encoder(batch.input_ids.reshape(b * v, length), batch.attention_mask.reshape(b * v, length))
         return flat.view(b, v, -1)
 
+    def gather(self, embeddings: Tensor) -> Tensor:
+        """(B, ...) of this process -> (N*B, ...) of all N processes with gradients (model.gather_across_devices;
+        else unchanged): for objectives that compare every example of the batch with every other."""
+        return gather_with_grad(embeddings) if self.hparams.gather_across_devices else embeddings
+
     def _gather(self, embeddings: Tensor, labels: Tensor | None) -> tuple[Tensor, Tensor | None]:
         if not self.hparams.gather_across_devices:
             return embeddings, labels

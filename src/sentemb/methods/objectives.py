@@ -7,7 +7,8 @@ backbone, such as the MLM head, build them there; a no-op by default) and
 
     forward(module, batch, embeddings) -> AuxiliaryTerm
 
-where `module` is the ContrastiveModule (its `embed` and `encoder`), `batch` the `Batch` and `embeddings`
+where `module` is the ContrastiveModule (its `embed`, `encoder`, and `gather`: every process's rows, with
+gradients), `batch` the `Batch` and `embeddings`
 (B, V, D) this process's embeddings of the main views. The module adds weight * term.loss to the loss, logs
 train/aux/<name> and train/aux/<name>_active, and watches the activity for a term that never acts
 (`sentemb.methods.activity`). Methods' objectives: sentemb.methods.arccse (the triple-wise term),
