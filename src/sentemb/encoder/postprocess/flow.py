@@ -15,10 +15,13 @@ additive coupling of width 32, the permutation a fixed channel reversal ("permut
 (README: --flow_learning_rate=1e-3 --num_train_epochs=1.0; run_siamese.py:97 batches of 32 sentence pairs;
 optimization_bert_flow.py:80-94): see flow_training.py.
 
-Degenerate inputs: a (near-)constant input dimension makes maximum likelihood unbounded (all-MiniLM-L6-v2's
-mean-pooled embeddings have 3 such dimensions, std < 1e-4). `noise` adds fresh Gaussian noise of std
-noise x (mean per-dimension std of the fitting data) to each training batch (the dequantisation trick); the
-release has none (noise=0, the default) and its volume-preserving couplings leave only actnorm to scale.
+Degenerate inputs (a deviation from the release): a constant input dimension makes maximum likelihood
+unbounded. all-MiniLM-L6-v2's mean-pooled embeddings have 3 (stds 1e-32, 1e-32, 2e-9 against a mean of 0.25);
+actnorm's init scales them by ~1e6, the gradient norm overflows, and without noise the release's flow does not
+learn at all (training now stops with an error there). `noise` (default 0.01; the release has none) adds fresh
+Gaussian noise of std noise x (mean per-dimension std of the fitting data) to each training batch (the
+dequantisation trick of flows); on first_last_avg embeddings, which have no such dimension, noise 0 and 0.01
+give the same scores (experiments/bert_flow/README.md).
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ class Flow(nn.Module):
 
     def __init__(self, levels: int = 3, depth: int = 3, coupling: str = "additive", hidden: int = 32,
                  permutation: str = "reverse", epochs: float = 1.0, steps: int | None = None, batch_size: int = 64,
-                 lr: float = 1e-3, weight_decay: float = 0.01, grad_clip: float = 0.5, noise: float = 0.0,
+                 lr: float = 1e-3, weight_decay: float = 0.01, grad_clip: float = 0.5, noise: float = 0.01,
                  seed: int = 0, dim: int | None = None, log_every: int = 100):
         super().__init__()
         for name, value in (("levels", levels), ("depth", depth), ("hidden", hidden), ("batch_size", batch_size),

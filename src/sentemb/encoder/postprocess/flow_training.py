@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 class AdamWeightDecay(torch.optim.Optimizer):
-    """BERT's AdamWeightDecayOptimizer (optimization_bert_flow.py:107-160, from google-research/bert):
+    """BERT's AdamWeightDecayOptimizer (optimization_bert_flow.py:107-174, update at 151-171; google-research/bert):
     m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  p -= lr (m / (sqrt(v) + eps) + wd p).
     Unlike torch.optim.AdamW there is no bias correction, so the first steps are up to ~3x larger."""
 
@@ -71,8 +71,11 @@ def train_flow(module: nn.Module, loss_fn: Callable[[Tensor], Tensor], x: Tensor
                                          "postprocess.transform.lr or raise postprocess.transform.noise")
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            if grad_clip > 0:
-                torch.nn.utils.clip_grad_norm_(module.parameters(), grad_clip)
+            norm = torch.nn.utils.clip_grad_norm_(module.parameters(), grad_clip if grad_clip > 0 else math.inf)
+            if not math.isfinite(norm.item()):  # clipping would zero every update: the flow would not learn
+                raise FloatingPointError(
+                    f"flow gradients overflow at step {step} (norm {norm.item()}): the fitting embeddings have "
+                    "(near-)constant dimensions; raise postprocess.transform.noise (e.g. 0.01)")
             optimizer.step()
             history.append(loss.item())
             if log_every and (step % log_every == 0 or step == steps - 1):
