@@ -172,3 +172,26 @@ def test_entry_point_avg_then_flow_on_a_text_file(tmp_path):
     encoder.postprocess = None
     assert with_flow.shape == (len(SENTENCES), 32) and not torch.allclose(
         torch.as_tensor(with_flow), torch.as_tensor(encoder.encode(SENTENCES)), atol=1e-3)
+
+
+def test_every_flow_option_runs_through_train(tiny_overrides, tmp_path):
+    """The non-default settings (Glow's affine coupling and learnt LU map, fewer levels, epochs, no noise/clip)
+    through train(compose_config(...)): fitted, evaluated and saved with the model."""
+    from conftest import compose_config
+    from sentemb.train import train
+
+    corpus = tmp_path / "fit.txt"
+    corpus.write_text("\n".join(f"{a} {b}" for a in SENTENCES for b in SENTENCES[:5]) + "\n")
+    options = {"levels": 2, "depth": 2, "coupling": "affine", "hidden": 16, "permutation": "lu", "epochs": 3.0,
+               "batch_size": 16, "lr": 2e-3, "weight_decay": 0.0, "grad_clip": 0.0, "noise": 0.0}
+    cfg = compose_config([*tiny_overrides, "model=avg", "postprocess=flow", f"postprocess.corpus={corpus}",
+                          "eval=align_uniform", *[f"postprocess.transform.{k}={v}" for k, v in options.items()]],
+                         tmp_path / "run")
+    train(cfg)
+    info = json.loads((tmp_path / "run" / "results.json").read_text())["postprocess"]
+    assert len(info["flow_nll_first_last"]) == 2 and info["output_dim"] == 32
+    saved = json.loads((tmp_path / "run" / "model" / "postprocess" / "postprocess.json").read_text())["config"]
+    assert {k: saved[k] for k in options} == options and saved["steps"] is None
+    loaded = load_postprocess(tmp_path / "run" / "model")
+    assert len(loaded.blocks) == 2 and isinstance(loaded.blocks[0][1], InvertibleLinear)
+    assert isinstance(loaded.blocks[1][2], AffineCoupling)
