@@ -16,7 +16,7 @@ additive coupling of width 32, the permutation a fixed channel reversal ("permut
 optimization_bert_flow.py:80-94): see flow_training.py.
 
 Degenerate inputs (a deviation from the release): a constant input dimension makes maximum likelihood
-unbounded. all-MiniLM-L6-v2's mean-pooled embeddings have 3 (stds 1e-32, 1e-32, 2e-9 against a mean of 0.25);
+unbounded. all-MiniLM-L6-v2's mean-pooled embeddings have 3 (stds 1e-32, 1e-32, 2e-9 against a mean of 0.27);
 actnorm's init scales them by ~1e6, the gradient norm overflows, and without noise the release's flow does not
 learn at all (training now stops with an error there). `noise` (default 0.01; the release has none) adds fresh
 Gaussian noise of std noise x (mean per-dimension std of the fitting data) to each training batch (the
