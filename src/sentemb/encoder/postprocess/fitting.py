@@ -92,7 +92,7 @@ def fit_postprocess(cfg: DictConfig, encoder) -> dict[str, Any]:
     encode_seconds = time.perf_counter() - start
     transform = instantiate(pp.transform)
     if fast and hasattr(transform, "steps"):
-        transform.steps = min(transform.steps, FAST_DEV_RUN_FLOW_STEPS)
+        transform.steps = min(transform.steps or FAST_DEV_RUN_FLOW_STEPS, FAST_DEV_RUN_FLOW_STEPS)
     start = time.perf_counter()
     transform.fit(embeddings)
     encoder.postprocess = transform.to(encoder.device).eval().requires_grad_(False)

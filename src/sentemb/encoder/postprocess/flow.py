@@ -1,82 +1,102 @@
-"""BERT-flow (Li et al., EMNLP 2020, "On the Sentence Embeddings from Pre-trained Language Models"): a Glow-style
-invertible flow trained by maximum likelihood to map frozen sentence embeddings to a standard Gaussian;
-sentences are then compared in the Gaussian (latent) space.
+"""BERT-flow (Li et al., EMNLP 2020, "On the Sentence Embeddings from Pre-trained Language Models"): a Glow
+trained by maximum likelihood to map frozen sentence embeddings to a standard Gaussian; sentences are then
+compared (cosine) in the Gaussian latent space. Reference: the release bohanli/BERT-flow, which runs Glow on the
+embedding reshaped to (1, 1, D) (flow/glow_1x1.py:56), so each convolution is a D x D linear map.
 
-    z = f(x),  f = (ActNorm -> InvertibleLinear -> AffineCoupling) x depth        x, z (N, D)
-    log p(x) = log N(f(x); 0, I) + log |det df/dx|                               (exact change of variables)
-    loss = -mean_x log p(x) / D   (nats per dimension)
+    level l = 0..levels-1:  x <- (ActNorm -> Permutation -> Coupling) x depth                (revnet, on width D_l)
+                            if l < levels-1: x, eps_l = x[:, :D_l - D_l//2], x[:, D_l - D_l//2:]   (split)
+    z = concat(eps_0, ..., eps_{levels-2}, x)      (N, D)              (glow_1x1.py:84; glow_ops_1x1.py:786-855)
+    log p(x) = sum_l log N(eps_l; 0, I) + log N(x_top; 0, I) + log |det df/dx|  (priors: standard normal,
+               glow_ops_1x1.py:629-657 and 883-903; "top_prior": "normal")
+    loss = -mean log p(x) / (D ln 2)   (bits per dimension, glow_1x1.py:80-82)
 
-Training is short and fixed-length (`steps` Adam steps on random batches of the fitting corpus), so a CPU
-run takes seconds to minutes; the loss of every step is kept in `loss_history`.
+Release defaults (flow/config/config_l3_d3_w32.json, the default of run_siamese.py:127): 3 levels of depth 3,
+additive coupling of width 32, the permutation a fixed channel reversal ("permutation": true). Training
+(README: --flow_learning_rate=1e-3 --num_train_epochs=1.0; run_siamese.py:97 batches of 32 sentence pairs;
+optimization_bert_flow.py:80-94): see flow_training.py.
 
-Degenerate inputs: maximum likelihood is unbounded when a dimension is constant (or dimensions are collinear):
-the flow can shrink it without limit. all-MiniLM-L6-v2's mean-pooled embeddings have 3 such dimensions
-(std < 1e-4 against a mean std of 0.27), and training on them diverges (NLL rising to ~1e4). So each training
-batch gets fresh Gaussian noise of std `noise` x the mean per-dimension std of the fitting data (the
-dequantisation trick of flows on discrete data); evaluation uses the clean inputs. noise=0 turns it off.
+Degenerate inputs (a deviation from the release): a constant input dimension makes maximum likelihood
+unbounded. all-MiniLM-L6-v2's mean-pooled embeddings have 3 (stds 1e-32, 1e-32, 2e-9 against a mean of 0.27);
+actnorm's init scales them by ~1e6, the gradient norm overflows, and without noise the release's flow does not
+learn at all (training now stops with an error there). `noise` (default 0.01; the release has none) adds fresh
+Gaussian noise of std noise x (mean per-dimension std of the fitting data) to each training batch (the
+dequantisation trick of flows); on first_last_avg embeddings, which have no such dimension, noise 0 and 0.01
+give the same scores (experiments/bert_flow/README.md).
 """
 
 from __future__ import annotations
 
-import logging
+import math
 from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
-from sentemb.encoder.postprocess.flow_layers import (
-    ActNorm,
-    AffineCoupling,
-    InvertibleLinear,
-    standard_normal_logprob,
-)
+from sentemb.encoder.postprocess.flow_coupling import COUPLINGS
+from sentemb.encoder.postprocess.flow_layers import PERMUTATIONS, ActNorm, standard_normal_logprob
+from sentemb.encoder.postprocess.flow_training import train_flow
 from sentemb.encoder.postprocess.whitening import as_float64
-
-log = logging.getLogger(__name__)
 
 
 class Flow(nn.Module):
     """x (N, D) -> z (N, D), an invertible map fitted so that z ~ N(0, I).
 
-    Args:
-        depth: number of (actnorm, invertible linear, affine coupling) steps.
-        hidden: width of each coupling's MLP.
-        lu: LU-parametrised invertible linear maps (logdet O(D)); False = free matrices with slogdet.
-        steps, batch_size, lr, weight_decay: Adam training in `fit` (postprocess.transform.steps, ...).
-        noise: training-noise std relative to the data's mean per-dimension std (see the module docstring).
+    Args (postprocess.transform.<name>):
+        levels, depth: `levels` blocks of `depth` (actnorm, permutation, coupling) steps; after every block but
+            the last, half of the dimensions are factored out as latents (split).
+        coupling: additive (release) | affine.   hidden: width of each coupling's network.
+        permutation: reverse (release: a fixed channel reversal) | lu (Glow's learnt LU-parametrised linear map).
+        epochs: passes over the fitting sentences; steps: if set, the number of steps instead.
+        batch_size, lr, weight_decay, grad_clip: the optimiser (flow_training.py).
+        noise: training-noise std relative to the data's mean per-dimension std (module docstring).
         seed: seeds the layer initialisation, batch order and noise.
         dim: input width D; given when loading a saved flow, else set by `fit`.
     """
 
-    def __init__(self, depth: int = 3, hidden: int = 32, lu: bool = True, steps: int = 500, batch_size: int = 256,
-                 lr: float = 1e-3, weight_decay: float = 0.0, noise: float = 0.01, seed: int = 0,
-                 dim: int | None = None, log_every: int = 100):
+    def __init__(self, levels: int = 3, depth: int = 3, coupling: str = "additive", hidden: int = 32,
+                 permutation: str = "reverse", epochs: float = 1.0, steps: int | None = None, batch_size: int = 64,
+                 lr: float = 1e-3, weight_decay: float = 0.01, grad_clip: float = 0.5, noise: float = 0.01,
+                 seed: int = 0, dim: int | None = None, log_every: int = 100):
         super().__init__()
-        for name, value in (("depth", depth), ("hidden", hidden), ("steps", steps), ("batch_size", batch_size)):
+        for name, value in (("levels", levels), ("depth", depth), ("hidden", hidden), ("batch_size", batch_size),
+                            ("steps", 1 if steps is None else steps)):
             if int(value) < 1:
                 raise ValueError(f"postprocess.transform.{name} must be >= 1, got {value}")
-        if float(lr) <= 0:
-            raise ValueError(f"postprocess.transform.lr must be > 0, got {lr}")
-        if float(noise) < 0:
-            raise ValueError(f"postprocess.transform.noise must be >= 0, got {noise}")
-        self.depth, self.hidden, self.lu = int(depth), int(hidden), bool(lu)
-        self.steps, self.batch_size, self.lr = int(steps), int(batch_size), float(lr)
-        self.weight_decay, self.noise = float(weight_decay), float(noise)
-        self.seed, self.log_every = int(seed), int(log_every)
+        for name, value, choices in (("coupling", coupling, COUPLINGS), ("permutation", permutation, PERMUTATIONS)):
+            if value not in choices:
+                raise ValueError(f"postprocess.transform.{name}={value!r}; allowed: {', '.join(choices)}")
+        for name, value in (("lr", lr), ("epochs", epochs)):
+            if float(value) <= 0:
+                raise ValueError(f"postprocess.transform.{name} must be > 0, got {value}")
+        for name, value in (("noise", noise), ("grad_clip", grad_clip), ("weight_decay", weight_decay)):
+            if float(value) < 0:
+                raise ValueError(f"postprocess.transform.{name} must be >= 0, got {value}")
+        self.levels, self.depth, self.coupling, self.hidden = int(levels), int(depth), str(coupling), int(hidden)
+        self.permutation, self.epochs = str(permutation), float(epochs)
+        self.steps = None if steps is None else int(steps)
+        self.batch_size, self.lr, self.weight_decay = int(batch_size), float(lr), float(weight_decay)
+        self.grad_clip, self.noise, self.seed, self.log_every = float(grad_clip), float(noise), int(seed), int(log_every)
         self.dim: int | None = None
-        self.layers = nn.ModuleList()
+        self.blocks = nn.ModuleList()
         self.loss_history: list[float] = []
         if dim is not None:
             self._build(int(dim))
 
     def _build(self, dim: int) -> None:
-        self.dim = dim
+        widths = [dim]
+        for _ in range(self.levels - 1):
+            widths.append(widths[-1] - widths[-1] // 2)
+        if widths[-1] < 2:
+            raise ValueError(f"postprocess.transform.levels={self.levels} halves width {dim} down to {widths[-1]}; "
+                             "a coupling needs >= 2 dimensions: use fewer levels")
+        self.dim, self.widths = dim, widths
         with torch.random.fork_rng():
             torch.manual_seed(self.seed)
-            self.layers = nn.ModuleList(
-                layer for _ in range(self.depth)
-                for layer in (ActNorm(dim), InvertibleLinear(dim, self.lu), AffineCoupling(dim, self.hidden)))
+            self.blocks = nn.ModuleList(
+                nn.ModuleList(layer for _ in range(self.depth) for layer in (
+                    ActNorm(w), PERMUTATIONS[self.permutation](w), COUPLINGS[self.coupling](w, self.hidden)))
+                for w in widths)
 
     @property
     def output_dim(self) -> int:
@@ -84,67 +104,61 @@ class Flow(nn.Module):
 
     def config(self) -> dict[str, Any]:
         """The constructor arguments that rebuild this flow (saved as json beside the weights)."""
-        return {"depth": self.depth, "hidden": self.hidden, "lu": self.lu, "steps": self.steps,
-                "batch_size": self.batch_size, "lr": self.lr, "weight_decay": self.weight_decay, "noise": self.noise,
-                "seed": self.seed,
-                "dim": self.dim, "log_every": self.log_every}
+        return {"levels": self.levels, "depth": self.depth, "coupling": self.coupling, "hidden": self.hidden,
+                "permutation": self.permutation, "epochs": self.epochs, "steps": self.steps,
+                "batch_size": self.batch_size, "lr": self.lr, "weight_decay": self.weight_decay,
+                "grad_clip": self.grad_clip, "noise": self.noise, "seed": self.seed, "dim": self.dim,
+                "log_every": self.log_every}
 
     def transform(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        """x (N, D) -> (z (N, D), log |det dz/dx| (N,))."""
+        """x (N, D) -> (z (N, D) = concat(eps_0, ..., x_top), log |det dz/dx| (N,))."""
         if self.dim is None:
             raise RuntimeError("Flow is not fitted: call fit(embeddings) first (or load a saved flow)")
         if x.shape[-1] != self.dim:
             raise ValueError(f"the flow was fitted on width {self.dim}, got inputs of width {x.shape[-1]}")
-        logdet = x.new_zeros(x.shape[0])
-        for layer in self.layers:
-            x, ld = layer(x)
-            logdet = logdet + ld
-        return x, logdet
+        logdet, latents = x.new_zeros(x.shape[0]), []
+        for level, block in enumerate(self.blocks):
+            for layer in block:
+                x, ld = layer(x)
+                logdet = logdet + ld
+            if level < self.levels - 1:
+                keep = self.widths[level + 1]
+                latents.append(x[:, keep:])
+                x = x[:, :keep]
+        return torch.cat([*latents, x], dim=1), logdet
 
     def inverse(self, z: Tensor) -> Tensor:
         """z (N, D) -> x (N, D), the exact inverse of `transform`."""
-        for layer in reversed(self.layers):
-            z = layer.inverse(z)
-        return z
+        factored = [w - self.widths[i + 1] for i, w in enumerate(self.widths[:-1])]
+        bounds = np.cumsum([0, *factored]).tolist()
+        x = z[:, bounds[-1]:]
+        for level in reversed(range(self.levels)):
+            if level < self.levels - 1:
+                x = torch.cat([x, z[:, bounds[level]:bounds[level + 1]]], dim=1)
+            for layer in reversed(self.blocks[level]):
+                x = layer.inverse(x)
+        return x
 
     def nll(self, x: Tensor) -> Tensor:
-        """Mean negative log-likelihood of x (N, D) in nats per dimension (a scalar)."""
+        """Mean negative log-likelihood of x (N, D) in bits per dimension (a scalar)."""
         z, logdet = self.transform(x)
-        return -(standard_normal_logprob(z) + logdet).mean() / x.shape[1]
+        return -(standard_normal_logprob(z) + logdet).mean() / (x.shape[1] * math.log(2))
 
     def forward(self, x: Tensor) -> Tensor:
         """(N, D) -> z (N, D): the Gaussian-space embedding BERT-flow compares with cosine."""
         return self.transform(x)[0]
 
     def fit(self, embeddings: Tensor | np.ndarray) -> Flow:
-        """Train by maximum likelihood on embeddings (N, D) for `steps` Adam steps; returns self in eval mode."""
-        device = self.layers[0].bias.device if len(self.layers) else torch.device("cpu")
-        x = as_float64(embeddings).float()
+        """Train by maximum likelihood on embeddings (N, D); returns self in eval mode without gradients."""
+        x = as_float64(embeddings)
         if self.dim is None:
             self._build(x.shape[1])
-        self.to(device)
-        x = x.to(device)
-        generator = torch.Generator().manual_seed(self.seed)
+        param = next(self.parameters())
+        x = x.to(param.device, param.dtype)
+        steps = self.steps or max(1, math.ceil(self.epochs * len(x) / self.batch_size))
         noise_std = self.noise * float(x.std(0).mean())
-        optimizer = torch.optim.Adam(self.parameters(), lr=self.lr, weight_decay=self.weight_decay)
-        self.train()
-        self.loss_history = []
-        with torch.enable_grad():
-            for step in range(self.steps):
-                idx = torch.randint(len(x), (min(self.batch_size, len(x)),), generator=generator)
-                batch = x[idx.to(device)]
-                if noise_std > 0:
-                    batch = batch + noise_std * torch.randn(batch.shape, generator=generator).to(device)
-                loss = self.nll(batch)
-                if not torch.isfinite(loss):
-                    raise FloatingPointError(f"flow training diverged at step {step} (loss {loss.item()}); "
-                                             "lower postprocess.transform.lr")
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                self.loss_history.append(loss.item())
-                if self.log_every and (step % self.log_every == 0 or step == self.steps - 1):
-                    log.info("flow step %d/%d: nll %.4f nats/dim", step + 1, self.steps, self.loss_history[-1])
+        self.loss_history = train_flow(self, self.nll, x, steps, self.batch_size, self.lr, self.weight_decay,
+                                       self.grad_clip, noise_std, self.seed, self.log_every)
         self.eval()
         self.requires_grad_(False)
         return self
