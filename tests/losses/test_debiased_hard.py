@@ -280,3 +280,39 @@ def test_samplers_without_a_temperature_are_refused_at_start_up(make):
         FalseNegativeSampler(base="hard", top_k=1, temperature=None)
     with pytest.raises(IncompatibleConfigError, match="loss temperature.*loss=custom"):
         check_compatible(WeightedLossWithoutTemperature(), sampler)
+
+
+@pytest.mark.parametrize("beta", [0.0, 1.0])  # 0: sampler=debiased (DCL), 1: sampler=hard (HCL)
+def test_training_step_on_tiny_bert_matches_the_reference_step(beta, tiny_backbone_factory):
+    """ContrastiveModule.training_step (encoder with MLP head, both dropout views, sampler, loss) against the
+    references' step on the same embeddings (same dropout masks): loss, every parameter's gradient, the
+    logged clamp share; the backbone and the head both get gradient."""
+    from conftest import SENTENCES
+    from sentemb.data.batches import DropoutPairBuilder
+    from sentemb.methods.contrastive import ContrastiveModule
+
+    sampler = DebiasedSampler(0.1) if beta == 0 else HardNegativeSampler(beta, 0.1, temperature=0.5)
+    module = ContrastiveModule(tiny_backbone_factory(0), InfoNCELoss(0.5), sampler, mlp_head=True,
+                               gather_across_devices=False).train()
+    tok = module.encoder.tokenizer
+    batch = DropoutPairBuilder(tok)([{"input_ids": tok(s)["input_ids"], "text_id": i}
+                                     for i, s in enumerate(SENTENCES[:8])])
+    logged = {}
+    module.log = lambda name, value, **kw: logged.__setitem__(name, float(torch.as_tensor(value).detach()))
+    torch.manual_seed(0)
+    loss = module.training_step(batch, 0)
+    loss.backward()
+    grads = {n: p.grad.clone() for n, p in module.named_parameters() if p.grad is not None}
+    module.zero_grad()
+    torch.manual_seed(0)
+    emb = module.embed(batch)
+    ref, raw, floor = reference_terms(emb[:, 0], emb[:, 1], 0.5, 0.1, beta)
+    ref.backward()
+    torch.testing.assert_close(loss.detach(), ref.detach())
+    ref_grads = {n: p.grad for n, p in module.named_parameters() if p.grad is not None}
+    assert grads.keys() == ref_grads.keys()
+    assert any(n.startswith("encoder.head.") for n in grads) and any(n.startswith("encoder.model.") for n in grads)
+    for name in grads:
+        torch.testing.assert_close(grads[name], ref_grads[name], rtol=1e-4, atol=1e-7, msg=name)
+    assert logged["train/sampler/clamped"] == pytest.approx(float((raw < floor).float().mean()))
+    assert logged["train/sampler/debiased_active"] == pytest.approx(1 - logged["train/sampler/clamped"])
