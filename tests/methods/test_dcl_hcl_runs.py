@@ -1,5 +1,5 @@
 """sampler=debiased and sampler=hard through the entry point on the tiny random BERT: their defaults
-(references' layout, loss.temperature 0.5 from conf/sampler_loss), the clamp share in the run's log, and
+(references' layout, loss.temperature 0.5 from conf/sampler/loss), the clamp share in the run's log, and
 the supervised SimCSE head kept at test time."""
 
 from __future__ import annotations
