@@ -4,7 +4,8 @@
     uniform = log E_{x, y ~ p_data, i.i.d.} exp(-t ||f(x) - f(y)||^2)          (lower is better)
 
 with f the L2-normalised embedding. SimCSE takes p_pos = STS-B pairs with gold score higher than 4 (Gao et al.
-2021, sec. 5: "> 4"; a pair scored exactly 4 is not a positive) and p_data = all STS-B sentences; uniformity averages over all distinct pairs i < j (`torch.pdist`, as in Wang & Isola's code).
+2021, sec. 5; a pair scored exactly 4 is not a positive) and p_data = all STS-B sentences; uniformity averages
+over all distinct pairs i < j (`torch.pdist`, as in Wang & Isola's code).
 Both functions accept numpy arrays or torch tensors of shape (N, D) and compute in float64.
 """
 
@@ -55,8 +56,8 @@ def uniformity(x: np.ndarray | torch.Tensor, t: float = 2) -> float:
 class AlignUniformEvaluator:
     """`evaluator(encode)` -> {"align": ..., "uniform": ...} on STS-B `split` (SimCSE: dev).
 
-    Positives: pairs with gold > `positive_threshold` (SimCSE: 4.0 on the 0-5 scale); uniformity over every unique
-    sentence of the split. `encode(sentences: list[str]) -> (N, D)` is called once on the unique sentences.
+    Positives: pairs with gold > `positive_threshold` (SimCSE: 4.0 on the 0-5 scale); uniformity over every
+    unique sentence of the split. `encode(sentences: list[str]) -> (N, D)` is called once on the unique sentences.
     """
 
     def __init__(self, data_dir: str | Path, split: str = "dev", positive_threshold: float = 4.0,

@@ -94,4 +94,4 @@ class ClampMonitor:
                 f"clamp N*e^(-1/tau) for {mean:.0%} of the anchors over the first "
                 f"{len(self.first_shares)} batches, where it gives no gradient (sampler=debiased / hard act only "
                 "off the clamp; train/sampler/clamped logs the share). Raise loss.temperature (the defaults of "
-                "conf/sampler_loss/) or lower sampler.tau_plus.")
+                "conf/sampler/loss/) or lower sampler.tau_plus.")

@@ -11,7 +11,7 @@ in_batch layout, which also takes NLI triplets).
 
 Temperature: the estimator's clamp N e^(-1/tau) binds for most anchors at SimCSE's tau 0.05 (the method then
 gives no gradient), so `sampler=debiased` with `loss=infonce` sets loss.temperature to its own default
-(conf/sampler_loss/debiased_infonce.yaml; experiments/dcl_hcl_layout/README.md); the loss logs the clamped
+(conf/sampler/loss/debiased_infonce.yaml; experiments/dcl_hcl_layout/README.md); the loss logs the clamped
 share as train/sampler/clamped and warns when the clamp binds for most anchors of the first batches.
 """
 

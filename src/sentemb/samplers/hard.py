@@ -13,7 +13,7 @@ beta = 0 every weight is exactly 1 and the loss is DCL's exactly (tau_plus = 0 t
 Layout (`anchors`) as sampler=debiased: all_views (default; HCL image/main.py:30-45: 2B anchors, each
 weighting its 2B - 2 negatives) or first_view (B anchors, B - 1 negatives, NLI triplets too). Temperature:
 `sampler=hard` with `loss=infonce` sets loss.temperature to its own default
-(conf/sampler_loss/hard_infonce.yaml), as DCL's clamp binds for most anchors at SimCSE's 0.05.
+(conf/sampler/loss/hard_infonce.yaml), as DCL's clamp binds for most anchors at SimCSE's 0.05.
 """
 
 from __future__ import annotations
