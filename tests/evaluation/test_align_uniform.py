@@ -52,7 +52,7 @@ def test_extremes_and_errors() -> None:
 def test_evaluator_on_stsb(tmp_path: Path) -> None:
     folder = tmp_path / "en" / "STS" / "STSBenchmark" / "stsbenchmark"
     folder.mkdir(parents=True)
-    rows = [("a", "b", 4.5), ("a", "c", 1.0), ("d", "e", 4.0), ("b", "f", 3.9)]
+    rows = [("a", "b", 4.5), ("a", "c", 1.0), ("d", "e", 4.2), ("b", "f", 4.0), ("c", "f", 3.9)]
     folder.joinpath("sts-dev.csv").write_text("".join(f"g\tf\ty\t{i}\t{s}\t{p}\t{q}\n"
                                                       for i, (p, q, s) in enumerate(rows)))
     rng = np.random.default_rng(2)
@@ -65,9 +65,12 @@ def test_evaluator_on_stsb(tmp_path: Path) -> None:
 
     out = AlignUniformEvaluator(tmp_path)(encode)
     assert len(calls) == 1 and sorted(calls[0]) == list("abcdef")
-    pos = [("a", "b"), ("d", "e")]  # gold >= 4.0
+    pos = [("a", "b"), ("d", "e")]  # gold > 4.0 (SimCSE): the pair scored exactly 4.0 is not a positive
     expected_align = _naive_align(np.stack([table[p] for p, _ in pos]), np.stack([table[q] for _, q in pos]), 2)
     assert out["align"] == pytest.approx(expected_align)
     assert out["uniform"] == pytest.approx(_naive_uniform(np.stack(list(table.values())), 2))
-    with pytest.raises(ValueError, match="no STS-B dev pair"):
-        AlignUniformEvaluator(tmp_path, positive_threshold=5.0)
+    from sentemb.evaluation.dev_callback import STSBDevScorer
+
+    assert STSBDevScorer(tmp_path)(encode)["align"] == pytest.approx(expected_align)  # the dev callback's too
+    with pytest.raises(ValueError, match="no STS-B dev pair has gold > 4.5"):
+        AlignUniformEvaluator(tmp_path, positive_threshold=4.5)

@@ -25,7 +25,10 @@ def test_a_loss_that_ignores_tau_plus_is_refused_naming_both_settings():
 
     with pytest.raises(IncompatibleConfigError, match=r"loss=plain .*sampler=debiased.*sampler\.tau_plus=0\.1"):
         check_compatible(PlainLoss(), DebiasedSampler(0.1))
-    check_compatible(PlainLoss(), DebiasedSampler(0.0))  # tau_plus 0 asks for nothing
+    check_compatible(PlainLoss(), DebiasedSampler(0.0, anchors="first_view"))  # tau_plus 0 asks for nothing
+    # DCL's layout leaves each anchor's similarity to itself out through the weights
+    with pytest.raises(IncompatibleConfigError, match=r"loss=plain .*sampler\.anchors=all_views"):
+        check_compatible(PlainLoss(), DebiasedSampler(0.0))
 
 
 def test_infonce_with_knn_is_refused():

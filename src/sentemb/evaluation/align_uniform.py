@@ -3,8 +3,9 @@
     align   = E_{(x, x+) ~ p_pos} ||f(x) - f(x+)||^alpha                       (lower is better)
     uniform = log E_{x, y ~ p_data, i.i.d.} exp(-t ||f(x) - f(y)||^2)          (lower is better)
 
-with f the L2-normalised embedding. SimCSE takes p_pos = STS-B pairs with gold score >= 4 and p_data = all
-STS-B sentences; uniformity averages over all distinct pairs i < j (`torch.pdist`, as in Wang & Isola's code).
+with f the L2-normalised embedding. SimCSE takes p_pos = STS-B pairs with gold score higher than 4 (Gao et al.
+2021, sec. 5; a pair scored exactly 4 is not a positive) and p_data = all STS-B sentences; uniformity averages
+over all distinct pairs i < j (`torch.pdist`, as in Wang & Isola's code).
 Both functions accept numpy arrays or torch tensors of shape (N, D) and compute in float64.
 """
 
@@ -55,8 +56,8 @@ def uniformity(x: np.ndarray | torch.Tensor, t: float = 2) -> float:
 class AlignUniformEvaluator:
     """`evaluator(encode)` -> {"align": ..., "uniform": ...} on STS-B `split` (SimCSE: dev).
 
-    Positives: pairs with gold >= `positive_threshold` (4.0 on the 0-5 scale); uniformity over every unique
-    sentence of the split. `encode(sentences: list[str]) -> (N, D)` is called once on the unique sentences.
+    Positives: pairs with gold > `positive_threshold` (SimCSE: 4.0 on the 0-5 scale); uniformity over every
+    unique sentence of the split. `encode(sentences: list[str]) -> (N, D)` is called once on the unique sentences.
     """
 
     def __init__(self, data_dir: str | Path, split: str = "dev", positive_threshold: float = 4.0,
@@ -64,10 +65,10 @@ class AlignUniformEvaluator:
         self.data_dir, self.split = Path(data_dir), split
         self.positive_threshold, self.alpha, self.t = positive_threshold, alpha, t
         self.pairs = read_stsb(self.data_dir / "en" / "STS" / "STSBenchmark", split)
-        keep = self.pairs.scores >= positive_threshold
+        keep = self.pairs.scores > positive_threshold
         self.positives = [(a, b) for a, b, k in zip(self.pairs.sentences1, self.pairs.sentences2, keep) if k]
         if not self.positives:
-            raise ValueError(f"no STS-B {split} pair has gold >= {positive_threshold}")
+            raise ValueError(f"no STS-B {split} pair has gold > {positive_threshold}")
         self.sentences = list(dict.fromkeys((*self.pairs.sentences1, *self.pairs.sentences2)))
 
     def __call__(self, encode: Encode) -> dict[str, float]:

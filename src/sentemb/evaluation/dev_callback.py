@@ -28,7 +28,7 @@ class STSBDevScorer:
         row = {s: i for i, s in enumerate(self.sentences)}
         self.left = np.array([row[s] for s in self.pairs.sentences1])
         self.right = np.array([row[s] for s in self.pairs.sentences2])
-        self.positive = self.pairs.scores >= positive_threshold
+        self.positive = self.pairs.scores > positive_threshold  # SimCSE: gold higher than 4
 
     def __call__(self, encode) -> dict[str, float]:
         emb = encode_unique(encode, self.sentences)

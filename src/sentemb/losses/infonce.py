@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from sentemb.losses.debiased import debiased_info_nce
+from sentemb.losses.debiased import ClampMonitor
 from sentemb.losses.hard_negatives import own_hard_negative_mask
 from sentemb.samplers.pairs import ContrastivePairs
 
@@ -49,7 +49,8 @@ class InfoNCELoss(nn.Module):
     """NT-Xent with temperature `temperature` (> 0; SimCSE: 0.05) on `ContrastivePairs` -> scalar.
 
     Pairs with tau_plus > 0 (sampler=debiased / hard) get DCL's debiased negative term
-    (`sentemb.losses.debiased`); tau_plus = 0 is the plain loss above, exactly.
+    (`sentemb.losses.debiased`), which logs its clamped share and warns when it clamps most of the first
+    batches; tau_plus = 0 is the plain loss above, exactly.
 
     `hard_negative_weight` is added to the logit of each anchor's own hard negative (candidate k*N + i,
     k >= 1, as sampler=in_batch lays out triplets); with no hard negatives (M == N) it changes nothing.
@@ -62,6 +63,7 @@ class InfoNCELoss(nn.Module):
         self.config_name = name  # the conf option (supcon.yaml is this loss too)
         self.temperature = check_temperature(temperature)
         self.hard_negative_weight = float(hard_negative_weight)
+        self.debiased = ClampMonitor()
 
     def forward(self, pairs: ContrastivePairs) -> Tensor:
         logits = pairs.cosine() / self.temperature
@@ -69,6 +71,5 @@ class InfoNCELoss(nn.Module):
             own = own_hard_negative_mask(logits.shape[0], logits.shape[1], logits.device)
             logits = logits + own.to(logits.dtype) * self.hard_negative_weight
         if pairs.tau_plus > 0:
-            return debiased_info_nce(logits, pairs.positive_mask, pairs.negative_weight, pairs.tau_plus,
-                                     self.temperature)
+            return self.debiased(pairs, logits, self.temperature)
         return multi_positive_info_nce(logits, pairs.positive_mask, pairs.negative_weight)

@@ -40,12 +40,11 @@ from torch import Tensor
 
 from sentemb.samplers.debiased import check_tau_plus
 from sentemb.samplers.hard import HardNegativeSampler
-from sentemb.samplers.in_batch import InBatchSampler
+from sentemb.samplers.in_batch import ANCHORS, InBatchSampler, all_views_pairs, check_views_share_text
 from sentemb.samplers.pairs import ContrastivePairs
 
 MODES = ("eliminate", "attract")
 BASES = ("in_batch", "debiased", "hard")
-ANCHORS = ("first_view", "all_views")
 
 
 def layout(embeddings: Tensor, anchors: str) -> tuple[ContrastivePairs, Tensor, Tensor, Tensor, Tensor, Tensor]:
@@ -61,11 +60,9 @@ def layout(embeddings: Tensor, anchors: str) -> tuple[ContrastivePairs, Tensor, 
         cand_view = torch.arange(1, v, device=device).repeat_interleave(b)
         excluded = torch.zeros_like(pairs.positive_mask)
         return pairs, excluded, rows, torch.zeros_like(rows), rows.repeat(v - 1), cand_view
-    flat = embeddings.transpose(0, 1).reshape(b * v, -1)
+    pairs = all_views_pairs(embeddings)
     example, view = rows.repeat(v), torch.arange(v, device=device).repeat_interleave(b)
-    eye = torch.eye(b * v, dtype=torch.bool, device=device)
-    positive = (example.unsqueeze(1) == example.unsqueeze(0)) & ~eye
-    return ContrastivePairs(flat, flat, positive), eye, example, view, example, view
+    return replace(pairs, negative_weight=None), pairs.negative_weight == 0, example, view, example, view
 
 
 def top_k_mask(similarity: Tensor, negatives: Tensor, k: int) -> Tensor:
@@ -228,10 +225,8 @@ class FalseNegativeSampler:
             if text_ids.shape != (b, v):
                 raise ValueError(f"sampler=false_negative: text_ids have shape {tuple(text_ids.shape)}, "
                                  f"expected ({b}, {v})")
-            if self.anchors == "all_views" and bool((text_ids != text_ids[:, :1]).any()):
-                raise ValueError("sampler.anchors=all_views makes every view of an example a positive, but these "
-                                 "batches have views of different texts (NLI triplets?): use "
-                                 "sampler.anchors=first_view")
+            if self.anchors == "all_views":
+                check_views_share_text(text_ids, "sampler.anchors=all_views")
         pairs, excluded, a_ex, a_view, c_ex, c_view = layout(embeddings, self.anchors)
         negatives = ~pairs.positive_mask & ~excluded
         flagged = self.detect(pairs, negatives, (a_ex, a_view), (c_ex, c_view), labels, text_ids,

@@ -26,3 +26,32 @@ class InBatchSampler:
         positive = torch.zeros(b, b * (v - 1), dtype=torch.bool, device=embeddings.device)
         positive[:, :b] = torch.eye(b, dtype=torch.bool, device=embeddings.device)
         return ContrastivePairs(embeddings[:, 0], candidates, positive)
+
+
+ANCHORS = ("first_view", "all_views")
+
+
+def all_views_pairs(embeddings: Tensor) -> ContrastivePairs:
+    """Every view is an anchor (SimCLR's NT-Xent layout, as DCL and HCL take it: chingyaoc/DCL main.py:35-38,
+    joshr17/HCL image/main.py:30-34).
+
+    embeddings (B, V, D) -> anchors = candidates = the B*V embeddings stacked view by view (row v*B + b is view
+    v of example b); the other views of an example are its positives, every other embedding a negative, and
+    the anchor itself is left out (negative_weight 0 on the diagonal). With V = 2: 2B anchors, 2B-2 negatives.
+    """
+    b, v, _ = embeddings.shape
+    if v < 2:
+        raise ValueError(f"the all-views layout needs at least 2 views per example, got {v}")
+    flat = embeddings.transpose(0, 1).reshape(b * v, -1)
+    example = torch.arange(b, device=embeddings.device).repeat(v)
+    eye = torch.eye(b * v, dtype=torch.bool, device=embeddings.device)
+    positive = (example.unsqueeze(1) == example.unsqueeze(0)) & ~eye
+    return ContrastivePairs(flat, flat, positive, (~eye).to(embeddings.dtype))
+
+
+def check_views_share_text(text_ids: Tensor | None, setting: str) -> None:
+    """Refuse the all-views layout for batches whose views are different texts (NLI triplets: a contradiction
+    would become a positive). text_ids (B, V) or None (not known: nothing to check)."""
+    if text_ids is not None and bool((text_ids != text_ids[:, :1]).any()):
+        raise ValueError(f"{setting} makes every view of an example a positive, but these batches have views of "
+                         "different texts (NLI triplets?): use sampler.anchors=first_view")
