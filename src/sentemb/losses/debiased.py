@@ -17,13 +17,15 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from sentemb.errors import SettingError
+
 
 def debiased_info_nce(logits: Tensor, positive_mask: Tensor, negative_weight: Tensor | None,
                       tau_plus: float, temperature: float) -> Tensor:
     """logits (N, M) = cos / temperature, positive_mask (N, M) bool, negative_weight (N, M) or None,
     0 <= tau_plus < 1 -> scalar mean loss over the anchors that have a positive."""
     if not 0.0 <= tau_plus < 1.0:
-        raise ValueError(f"sampler.tau_plus must be in [0, 1), got {tau_plus}")
+        raise SettingError(f"sampler.tau_plus must be in [0, 1), got {tau_plus}")
     negatives = ~positive_mask
     weight = torch.ones_like(logits) if negative_weight is None else negative_weight.to(logits.dtype)
     weight = weight.masked_fill(~negatives, 0.0)

@@ -14,6 +14,7 @@ from torch import Tensor, nn
 
 from sentemb.data.arccse_batches import ArcCSEBatchBuilder
 from sentemb.data.batches import Batch
+from sentemb.errors import SettingError
 from sentemb.losses.angular_triplet import angular_triplet_loss
 from sentemb.losses.arccon import check_margin
 
@@ -36,7 +37,7 @@ def dropout_off(module: nn.Module) -> Iterator[None]:
 def check_weight(weight: float, name: str) -> float:
     weight = float(weight)
     if not weight >= 0.0:
-        raise ValueError(f"{name} must be >= 0, got {weight}")
+        raise SettingError(f"{name} must be >= 0, got {weight}")
     return weight
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sentemb.augment.wordnet import POS_FILES, default_wordnet_dir
 from sentemb.data.textio import read_lines
+from sentemb.errors import MissingFileError
 
 
 def wordnet_files(folder: str | Path | None = None) -> list[Path]:
@@ -20,7 +21,7 @@ def wordnet_files(folder: str | Path | None = None) -> list[Path]:
     files = [folder / f"data.{name}" for name in POS_FILES.values()]
     missing = [f.name for f in files if not f.is_file()]
     if missing:
-        raise FileNotFoundError(
+        raise MissingFileError(
             f"corpus source 'wordnet' needs the WordNet 3.0 database in '{folder}' (missing {', '.join(missing)}): "
             "`make install-wordnet` (apt-get install wordnet-base), set corpus.wordnet_dir / SENTEMB_WORDNET_DIR, "
             "or drop 'wordnet' from corpus.sources")

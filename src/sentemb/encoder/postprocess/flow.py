@@ -32,6 +32,7 @@ from sentemb.encoder.postprocess.flow_layers import (
     standard_normal_logprob,
 )
 from sentemb.encoder.postprocess.whitening import as_float64
+from sentemb.errors import SettingError
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +56,11 @@ class Flow(nn.Module):
         super().__init__()
         for name, value in (("depth", depth), ("hidden", hidden), ("steps", steps), ("batch_size", batch_size)):
             if int(value) < 1:
-                raise ValueError(f"postprocess.transform.{name} must be >= 1, got {value}")
+                raise SettingError(f"postprocess.transform.{name} must be >= 1, got {value}")
         if float(lr) <= 0:
-            raise ValueError(f"postprocess.transform.lr must be > 0, got {lr}")
+            raise SettingError(f"postprocess.transform.lr must be > 0, got {lr}")
         if float(noise) < 0:
-            raise ValueError(f"postprocess.transform.noise must be >= 0, got {noise}")
+            raise SettingError(f"postprocess.transform.noise must be >= 0, got {noise}")
         self.depth, self.hidden, self.lu = int(depth), int(hidden), bool(lu)
         self.steps, self.batch_size, self.lr = int(steps), int(batch_size), float(lr)
         self.weight_decay, self.noise = float(weight_decay), float(noise)
