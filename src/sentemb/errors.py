@@ -60,14 +60,18 @@ def debug_requested() -> bool:
 
 
 def find_user_error(err: BaseException | None) -> SentembError | None:
-    """The SentembError behind `err`: itself, or its cause or context (Hydra wraps an error raised while
-    instantiating a config in an InstantiationException, OmegaConf one raised by a resolver)."""
+    """The SentembError behind `err`: itself or a cause of it (`raise ... from`: Hydra wraps an error raised while
+    instantiating a config in an InstantiationException, OmegaConf one raised by a resolver). Not an error
+    merely raised while handling one (`__context__`, a bug in the handler), except under OmegaConf's errors, which
+    drop the cause of a failing resolver and keep it only as the context."""
+    from omegaconf.errors import OmegaConfBaseException
+
     seen: set[int] = set()
     while err is not None and id(err) not in seen:
         if isinstance(err, SentembError):
             return err
         seen.add(id(err))
-        err = err.__cause__ or err.__context__
+        err = err.__cause__ or (err.__context__ if isinstance(err, OmegaConfBaseException) else None)
     return None
 
 
