@@ -81,11 +81,11 @@ def find_runs(paths: Sequence[str | Path]) -> list[RunRecord]:
         if path.is_file() and path.name == "results.json":
             path = path.parent
         if not path.exists():
-            raise MissingFileError(f"sentemb.report: no such run or sweep folder: '{path}'")
+            raise MissingFileError(f"no such run or sweep folder: '{path}'")
         found = [path] if (path / "results.json").is_file() else sorted(p.parent for p in path.rglob("results.json"))
         folders += [f for f in found if f not in folders]
     if not folders:
-        raise MissingFileError(f"sentemb.report: no results.json at or below {[str(p) for p in paths]}")
+        raise MissingFileError(f"no results.json at or below {[str(p) for p in paths]}")
     runs = [_load_run(f) for f in folders]
     varying = {o.split("=", 1)[0] for r in runs for o in r.overrides
                if any(o not in other.overrides for other in runs)}
