@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sentemb.errors import MissingFileError, SentembError
 
-__all__ = ["DataFormatError", "MissingFileError", "format_error", "require_file"]
+__all__ = ["DataFormatError", "format_error", "require_file"]
 
 
 class DataFormatError(SentembError, ValueError):
