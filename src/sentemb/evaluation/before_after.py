@@ -1,12 +1,13 @@
 """Before -> after: the starting encoder's scores beside the trained encoder's, with the change.
 
 `StartScores(cfg)`, a callback, runs `score_start(cfg, encoder)` when training starts (after the data is read,
-so a bad data file is reported first; not when resuming): STS-B dev always; the whole configured eval suite too
-when `start_scores.suite` is true, or `auto` and it is cheap: on a GPU, or on CPU for an encoder of at most
-`start_scores.cpu_suite_max_parameters` (a count, not a timing, so the choice does not depend on the load). `record_before_after(start, payload, path)` runs after the final evaluation:
-it prints the table and adds `before_after` to results.json:
+so a bad data file is reported first; not when resuming, not in a fast_dev_run): STS-B dev always; the whole
+configured eval suite too when `start_scores.suite` is true, or `auto` and the suite is cheap: on a GPU, or on
+CPU for an encoder of at most `start_scores.cpu_suite_max_parameters` (a count, not a timing, so the choice
+does not depend on the machine's load). `record_before_after(start, payload, path)` runs after the final
+evaluation: it prints the table and adds `before_after` to results.json:
 
-    {"scope": "suite" | "dev", "start": {metric: value}, "trained": {...}, "change": {...}}
+    {"scope": "suite" | "dev", "start": {metric: value}, "trained": {...}, "change": {...}, "start_seconds": s}
 
 Metric names are those of results.json's `metrics` (val/stsb_spearman, test/sts_avg, ...). A lower value is
 better for val/align, val/uniform, test/align, test/uniform (Wang & Isola, 2020); higher for the rest.
