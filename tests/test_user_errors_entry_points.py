@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -77,10 +78,29 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
+FULL_ERROR_CASES = ["incompatible_sampler_and_loss", "truncated_checkpoint", "report_missing_folder"]
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory) -> dict[tuple[str, bool], tuple[subprocess.CompletedProcess, Path]]:
+    """Every case run once (the HYDRA_FULL_ERROR=1 ones twice), as many at a time as there are cores: each
+    process spends its few seconds mostly importing torch and lightning on one core."""
+    jobs = [(name, False) for name in CASES] + [(name, True) for name in FULL_ERROR_CASES]
+
+    def run(job):
+        name, full = job
+        folder = tmp_path_factory.mktemp(f"{name}{'_full' if full else ''}")
+        entry, args, _ = CASES[name]
+        return job, (run_entry(entry, args(folder), folder, full_error=full), folder)
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        return dict(pool.map(run, jobs))
+
+
 @pytest.mark.parametrize("name", list(CASES))
-def test_user_error_is_one_clean_message(name, tmp_path):
-    entry, args, named = CASES[name]
-    done = run_entry(entry, args(tmp_path), tmp_path)
+def test_user_error_is_one_clean_message(name, finished):
+    entry, _, named = CASES[name]
+    done, tmp_path = finished[(name, False)]
     output = done.stdout + done.stderr
     assert done.returncode == USER_ERROR_EXIT, f"{name}: exit {done.returncode}\n{output[-3000:]}"
     assert "Traceback" not in output, f"{name}:\n{output[-3000:]}"
@@ -91,10 +111,10 @@ def test_user_error_is_one_clean_message(name, tmp_path):
     assert not (tmp_path / "out" / "results.json").exists()
 
 
-@pytest.mark.parametrize("name", ["incompatible_sampler_and_loss", "truncated_checkpoint", "report_missing_folder"])
-def test_hydra_full_error_shows_the_traceback(name, tmp_path):
-    entry, args, named = CASES[name]
-    done = run_entry(entry, args(tmp_path), tmp_path, full_error=True)
+@pytest.mark.parametrize("name", FULL_ERROR_CASES)
+def test_hydra_full_error_shows_the_traceback(name, finished):
+    named = CASES[name][2]
+    done, _ = finished[(name, True)]
     assert done.returncode != 0
     assert "Traceback (most recent call last)" in done.stderr, done.stderr[-3000:]
     assert named[0] in done.stderr
