@@ -34,7 +34,7 @@ from sentemb.data.intent_readers import INTENT_SETS, read_intent_set
 from sentemb.data.nli import read_snli
 from sentemb.data.sts_readers import STS_YEARS, read_sick, read_sts_year, read_stsb, sick_path
 from sentemb.data.text_reader import read_text_lines
-from sentemb.errors import MissingFileError, SettingError
+from sentemb.errors import SettingError
 
 log = logging.getLogger(__name__)
 
@@ -74,16 +74,15 @@ def _snli(folder: Path) -> list[str]:
 
 
 def _wordnet(folder: str | None) -> list[str] | None:
-    from sentemb.pretraining.wordnet_text import read_wordnet_texts
+    from sentemb.pretraining.wordnet_text import missing_wordnet, read_wordnet_texts
 
-    try:
-        return read_wordnet_texts(folder)
-    except MissingFileError as missing:  # a system package (no pip wheel carries the database): optional
-        log.warning("corpus source 'wordnet' skipped: %s", str(missing).split(": `make", 1)[0] + ". To add it: "
-                    "`make install-wordnet` (apt-get install wordnet-base, needs root), or point corpus.wordnet_dir "
-                    "/ SENTEMB_WORDNET_DIR at a WordNet 3.0 dict folder; drop 'wordnet' from corpus.sources to "
-                    "silence this")
+    problem = missing_wordnet(folder)
+    if problem:  # a system package (no pip wheel carries the database): skipped, not an error
+        log.warning("corpus source 'wordnet' skipped: %s. To add it: `make install-wordnet` (apt-get install "
+                    "wordnet-base, needs root), or point corpus.wordnet_dir / SENTEMB_WORDNET_DIR at a WordNet 3.0 "
+                    "dict folder; drop 'wordnet' from corpus.sources to silence this", problem)
         return None
+    return read_wordnet_texts(folder)
 
 
 def evaluation_texts(kind: str, data_dir: str | Path) -> list[str]:

@@ -16,6 +16,7 @@ from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers,
 from transformers import BertTokenizerFast, PreTrainedTokenizerBase
 
 from sentemb.errors import SettingError
+from sentemb.progress import interactive
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,8 @@ def train_wordpiece(sentences: Iterable[str], vocab_size: int = 16000, lowercase
                                                 lowercase=bool(lowercase))
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     trainer = trainers.WordPieceTrainer(vocab_size=int(vocab_size), min_frequency=int(min_frequency),
-                                        special_tokens=list(SPECIAL_TOKENS), continuing_subword_prefix="##")
+                                        special_tokens=list(SPECIAL_TOKENS), continuing_subword_prefix="##",
+                                        show_progress=interactive())  # no TTY: no blank progress lines
     tok.train_from_iterator(sentences, trainer=trainer)
     cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
