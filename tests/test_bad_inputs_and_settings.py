@@ -31,6 +31,7 @@ from sentemb.data.scored_pairs import read_pair_csv
 from sentemb.data.sts_readers import read_sick, read_sts_year, read_stsb
 from sentemb.data.text_reader import read_text_lines
 from sentemb.data.zh_readers import read_zh_pairs
+from sentemb.errors import MissingFileError, SettingError
 from sentemb.samplers.compat import IncompatibleConfigError
 
 PAIRS_HEADER = "sentence1,sentence2,label\n"
@@ -126,11 +127,11 @@ DATA_CASES = {
         DataFormatError, r"p\.csv:3: expected a numeric label \(column 'label'\) in \[0, 5\]"),
     # a file that does not exist
     "missing_text_file": DataCase(("other.txt", b"x\n"), lambda p: read_text_lines(p.parent / "nope.txt"),
-                                  FileNotFoundError, r"data file not found: '.*nope\.txt'"),
+                                  MissingFileError, r"data file not found: '.*nope\.txt'"),
     "missing_csv_file": DataCase(("other.csv", b"x\n"), lambda p: read_pair_csv(p.parent / "nope.csv"),
-                                 FileNotFoundError, r"data file not found: '.*nope\.csv'.*SENTEMB_DATA_DIR"),
+                                 MissingFileError, r"data file not found: '.*nope\.csv'.*SENTEMB_DATA_DIR"),
     "missing_stsb_folder": DataCase(("other.txt", b"x\n"), lambda p: read_stsb(p.parent / "nowhere", "dev"),
-                                    FileNotFoundError, r"nowhere.*sts-dev\.csv"),
+                                    MissingFileError, r"nowhere.*sts-dev\.csv"),
 }
 
 
@@ -148,7 +149,7 @@ def test_bad_data_is_one_clear_error(name, tmp_path):
 def test_labels_with_a_single_example_only_is_an_error():
     with pytest.raises(ValueError) as info:
         LabelBatchSampler(["a", "b", "c"], batch_size=4, per_label=2)
-    assert type(info.value) is ValueError
+    assert type(info.value) is SettingError
     assert info.match(r"no label has 2 or more rows: cannot build batches with data\.per_label=2")
 
 
@@ -246,9 +247,9 @@ def test_data_smaller_than_one_batch_trains_with_a_warning(tmp_path, tiny_backbo
 
 # id -> (overrides, root error type, regex on the root message: setting and allowed values)
 SETTING_CASES = {
-    "temperature_zero": (["loss.temperature=0"], ValueError, r"loss\.temperature must be > 0, got 0"),
-    "temperature_negative": (["loss.temperature=-0.05"], ValueError, r"loss\.temperature must be > 0, got -0\.05"),
-    "arccon_margin_above_pi_over_2": (["model=arccse", "loss.margin=2.0"], ValueError,
+    "temperature_zero": (["loss.temperature=0"], SettingError, r"loss\.temperature must be > 0, got 0"),
+    "temperature_negative": (["loss.temperature=-0.05"], SettingError, r"loss\.temperature must be > 0, got -0\.05"),
+    "arccon_margin_above_pi_over_2": (["model=arccse", "loss.margin=2.0"], SettingError,
                                       r"loss\.margin must be an angle in radians in \[0, 1\.5708\].*got 2\.0"),
     "triplet_margin_negative": (["loss=triplet", "loss.margin=-1"], ValueError, r"loss\.margin must be >= 0"),
     "arccse_triplet_margin_above_pi": (["model=arccse", "model.auxiliary.triplet.margin=4"], ValueError,
@@ -261,27 +262,27 @@ SETTING_CASES = {
                                   r"needs data\.batch_size >= 9, got data\.batch_size=8: lower sampler\.k below"),
     "knn_k_above_batch_size": (["loss=vascl", "sampler=knn", "sampler.k=16"], IncompatibleConfigError,
                                r"sampler\.k=16\) needs data\.batch_size >= 17"),
-    "mask_inner_ratio_zero": (["model=arccse", "model.batch_builder.inner_ratio=0"], ValueError,
+    "mask_inner_ratio_zero": (["model=arccse", "model.batch_builder.inner_ratio=0"], SettingError,
                               r"model\.batch_builder\.inner_ratio must be in \(0, 1\), got 0"),
-    "mask_inner_ratio_above_1": (["model=arccse", "model.batch_builder.inner_ratio=1.5"], ValueError,
+    "mask_inner_ratio_above_1": (["model=arccse", "model.batch_builder.inner_ratio=1.5"], SettingError,
                                  r"model\.batch_builder\.inner_ratio must be in \(0, 1\), got 1\.5"),
-    "mask_outer_ratio_1": (["model=arccse", "model.batch_builder.outer_ratio=1.0"], ValueError,
+    "mask_outer_ratio_1": (["model=arccse", "model.batch_builder.outer_ratio=1.0"], SettingError,
                            r"model\.batch_builder\.outer_ratio must be in \[inner_ratio=0\.2, 1\), got 1\.0"),
-    "mask_wider_ratio_below_narrower": (["model=arccse", "model.batch_builder.outer_ratio=0.1"], ValueError,
+    "mask_wider_ratio_below_narrower": (["model=arccse", "model.batch_builder.outer_ratio=0.1"], SettingError,
                                         r"model\.batch_builder\.outer_ratio must be in \[inner_ratio=0\.2, 1\), "
                                         r"got 0\.1"),
-    "unknown_pooling": (["model.pooling=median"], ValueError,
+    "unknown_pooling": (["model.pooling=median"], SettingError,
                         r"model\.pooling='median' is not a known pooling; allowed: cls, cls_before_pooler, mean, "
                         r"max, first_last_avg, last2avg"),
-    "unknown_backbone_name": (["backbone=minilm_l6", "backbone.name_or_path=no-such-org/no-such-model"], OSError,
+    "unknown_backbone_name": (["backbone=minilm_l6", "backbone.name_or_path=no-such-org/no-such-model"], MissingFileError,
                               r"could not load backbone 'no-such-org/no-such-model' \(Hugging Face Hub name\).*"
                               r"set backbone\.name_or_path to a folder with config\.json, weights and tokenizer"),
     "backbone_folder_without_weights": (["backbone=minilm_l6", "backbone.name_or_path={tmp}/empty_model"],
-                                        FileNotFoundError,
+                                        MissingFileError,
                                         r"backbone\.name_or_path='.*empty_model' is a folder without weights "
                                         r"\(looked for model\.safetensors"),
     "backbone_path_that_does_not_exist": (["backbone=minilm_l6", "backbone.name_or_path={tmp}/no/such/model"],
-                                          FileNotFoundError, r"backbone\.name_or_path='.*no/such/model': no such"),
+                                          MissingFileError, r"backbone\.name_or_path='.*no/such/model': no such"),
     "loss_ignores_the_sampler": (["loss=infonce", "sampler=knn", "sampler.k=4"], IncompatibleConfigError,
                                  r"loss=infonce cannot use what sampler=knn gives: .*sampler\.k=4.*pick a loss"),
     "loss_needs_what_the_sampler_lacks": (["loss=vascl", "sampler=in_batch"], IncompatibleConfigError,
@@ -292,10 +293,10 @@ SETTING_CASES = {
                                              r"data\.batch_size=1: sampler=in_batch with loss=infonce .*"
                                              r"use data\.batch_size >= 2"),
     "score_range_low_above_high": (["model=cosent", "data=pair_csv", "data.path={tmp}/p.csv",
-                                    "data.score_range=[5,0]"], ValueError,
+                                    "data.score_range=[5,0]"], SettingError,
                                    r"data\.score_range must be \[low, high\] with low <= high"),
     "unknown_on_bad_score": (["model=cosent", "data=pair_csv", "data.path={tmp}/p.csv", "data.on_bad_score=skip"],
-                             ValueError, r"data\.on_bad_score must be one of \('error', 'drop'\), got 'skip'"),
+                             SettingError, r"data\.on_bad_score must be one of \('error', 'drop'\), got 'skip'"),
 }
 
 

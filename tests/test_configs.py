@@ -75,4 +75,6 @@ def test_paper_recipes_train_the_whole_schedule(recipe, tmp_path):
 def test_default_job_is_the_quick_cpu_demo(tmp_path):
     default, demo = compose_config([], tmp_path), compose_config(["experiment=quick_cpu"], tmp_path)
     assert default.trainer.max_steps == demo.trainer.max_steps == 50
-    assert default.model.name == demo.model.name == "simcse_unsup" and default.trainer.accelerator == "cpu"
+    assert default.model.name == demo.model.name == "simcse_unsup_mean" and default.trainer.accelerator == "cpu"
+    assert default.model.pooling == "mean" and compose_config(["model=simcse_unsup"], tmp_path).model.pooling == (
+        "cls_before_pooler")  # the paper recipe keeps its pooling

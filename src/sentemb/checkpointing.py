@@ -9,6 +9,8 @@
   (written by rank 0) together. Lightning's own SIGTERM handler is replaced during training: it forwards
   the signal from rank 0 only and, on another rank, runs a collective inside the handler that no other
   process matches.
+- `check_checkpoint`: the file given to `resume=` is refused before training when it is truncated, corrupt
+  or not a checkpoint of this run's model, naming the file, what was found and the last good checkpoint.
 """
 
 from __future__ import annotations
@@ -24,12 +26,58 @@ from lightning.pytorch.plugins.io import TorchCheckpointIO
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
 from sentemb.distributed import any_rank
+from sentemb.errors import CheckpointError
 
 log = logging.getLogger(__name__)
 
 
 class TrainingInterrupted(Exception):
     """Training stopped by a signal after saving a checkpoint; the message says how to resume."""
+
+
+def _problem(path: Path, expected_keys: set[str] | None = None) -> str | None:
+    """What is wrong with the checkpoint at `path` as one phrase, or None if it can be resumed from."""
+    import torch
+
+    try:  # mmap: only the small pickled index is read; the tensors stay on disk
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except Exception as err:  # zip errors, EOF, unpickling: the types differ by how the file is damaged
+        reason = str(err).strip().splitlines()[0][:160] if str(err).strip() else type(err).__name__
+        return f"cannot be read ({path.stat().st_size:,} bytes; truncated or corrupt: {reason})"
+    if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint or "global_step" not in checkpoint:
+        found = sorted(checkpoint)[:8] if isinstance(checkpoint, dict) else type(checkpoint).__name__
+        return f"is not a Lightning training checkpoint (found {found}; expected state_dict, global_step, ...)"
+    if expected_keys is not None:
+        keys = set(checkpoint["state_dict"])
+        missing, unexpected = sorted(expected_keys - keys), sorted(keys - expected_keys)
+        if missing or unexpected:
+            return (f"holds the weights of another model ({len(missing)} of this run's weights missing, e.g. "
+                    f"{missing[:2]}; {len(unexpected)} unknown, e.g. {unexpected[:2]}): a run with other "
+                    "model=/backbone= settings?")
+    return None
+
+
+def last_good_checkpoint(path: Path, expected_keys: set[str] | None = None) -> Path | None:
+    """The newest other *.ckpt beside `path` (or in its run's checkpoints/ folder) that can be resumed from."""
+    folders = {path.parent, path.parent / "checkpoints"}
+    candidates = {c for f in folders if f.is_dir() for c in f.glob("*.ckpt") if c.resolve() != path.resolve()}
+    for candidate in sorted(candidates, key=lambda c: c.stat().st_mtime, reverse=True):
+        if _problem(candidate, expected_keys) is None:
+            return candidate
+    return None
+
+
+def check_checkpoint(path: str | Path, setting: str = "resume", expected_keys: set[str] | None = None) -> None:
+    """Raise CheckpointError if the checkpoint at `path` is truncated, corrupt, not a Lightning checkpoint, or
+    (with `expected_keys`, the model's state_dict keys) the checkpoint of another model."""
+    path = Path(path)
+    problem = _problem(path, expected_keys)
+    if problem is None:
+        return
+    good = last_good_checkpoint(path, expected_keys)
+    hint = (f"the last good checkpoint is '{good}': {setting}={good}" if good is not None
+            else f"no other usable checkpoint beside it; remove {setting}= to start from the beginning")
+    raise CheckpointError(f"{setting}: the checkpoint '{path}' {problem}; {hint}")
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):

@@ -9,7 +9,9 @@ import hydra
 from omegaconf import DictConfig
 
 import sentemb.conf_resolvers  # noqa: F401
+from sentemb.errors import in_multirun, report_user_errors
 from sentemb.paths import conf_dir
+from sentemb.progress import quiet_library_bars
 
 
 def evaluate(cfg: DictConfig) -> dict:
@@ -30,7 +32,9 @@ def evaluate(cfg: DictConfig) -> dict:
 
 @hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="evaluate")
 def main(cfg: DictConfig) -> None:
-    evaluate(cfg)
+    quiet_library_bars()  # no TTY: a log line every few percent instead of redrawn bars
+    with report_user_errors("sentemb.evaluate", in_sweep=in_multirun):
+        evaluate(cfg)
 
 
 if __name__ == "__main__":

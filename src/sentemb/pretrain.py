@@ -22,7 +22,9 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 import sentemb.conf_resolvers  # noqa: F401  (registers ${sentemb.*:} resolvers)
+from sentemb.errors import SettingError, in_multirun, report_user_errors
 from sentemb.paths import conf_dir
+from sentemb.progress import quiet_library_bars
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,7 @@ def max_time_seconds(value: Any) -> float | None:
     if isinstance(value, str):
         parts = [float(x) for x in value.split(":")]
         if len(parts) != 4:
-            raise ValueError(f"trainer.max_time must be 'DD:HH:MM:SS', got {value!r}")
+            raise SettingError(f"trainer.max_time must be 'DD:HH:MM:SS', got {value!r}")
         return ((parts[0] * 24 + parts[1]) * 60 + parts[2]) * 60 + parts[3]
     value = dict(value)
     return (value.get("days", 0) * 86400 + value.get("hours", 0) * 3600 + value.get("minutes", 0) * 60
@@ -50,7 +52,7 @@ def time_budget(cfg: DictConfig, started: float) -> float | None:
     if minutes:
         left = float(minutes) * 60 - (time.perf_counter() - started) - float(cfg.get("time_reserve_seconds", 60))
         if left <= 0:
-            raise RuntimeError(f"time_budget_minutes={minutes}: the setup (corpus, tokenizer) already used "
+            raise SettingError(f"time_budget_minutes={minutes}: the setup (corpus, tokenizer) already used "
                                f"{time.perf_counter() - started:.0f} s; no time is left to train")
         return left
     return max_time_seconds(cfg.trainer.get("max_time"))
@@ -58,7 +60,7 @@ def time_budget(cfg: DictConfig, started: float) -> float | None:
 
 def check_entry(cfg: DictConfig) -> None:
     if cfg.get("entry_point") != "sentemb.pretrain" or cfg.get("loss") is not None:
-        raise ValueError("this config is not an MLM pretraining config (a contrastive experiment= recipe?): "
+        raise SettingError("this config is not an MLM pretraining config (a contrastive experiment= recipe?): "
                          "run contrastive recipes with `python -m sentemb.run experiment=...`")
 
 
@@ -182,11 +184,13 @@ def pretrain(cfg: DictConfig) -> dict:
 def main(cfg: DictConfig) -> None:
     from sentemb.checkpointing import TrainingInterrupted
 
-    try:
-        pretrain(cfg)
-    except TrainingInterrupted as stop:
-        print(stop, file=sys.stderr)
-        sys.exit(143)
+    quiet_library_bars()  # no TTY: a log line every few percent instead of redrawn bars
+    with report_user_errors("sentemb.pretrain", in_sweep=in_multirun):
+        try:
+            pretrain(cfg)
+        except TrainingInterrupted as stop:
+            print(stop, file=sys.stderr)
+            sys.exit(143)
 
 
 if __name__ == "__main__":

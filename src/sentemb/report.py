@@ -24,6 +24,8 @@ from pathlib import Path
 
 import yaml
 
+from sentemb.data.errors import DataFormatError
+from sentemb.errors import MissingFileError, report_user_errors
 from sentemb.evaluation.plots import (
     plot_align_uniform,
     plot_dev_curves,
@@ -57,7 +59,11 @@ class RunRecord:
 
 
 def _load_run(folder: Path) -> RunRecord:
-    results = json.loads((folder / "results.json").read_text())
+    try:
+        results = json.loads((folder / "results.json").read_text())
+    except json.JSONDecodeError as err:
+        raise DataFormatError(f"{folder / 'results.json'}:{err.lineno}: not valid JSON ({err.msg}); "
+                              "a run still writing it, or a damaged file: rerun it or leave it out") from None
     metrics = {k: float(v) for k, v in results.get("metrics", {}).items() if isinstance(v, int | float)}
     overrides_file = folder / ".hydra" / "overrides.yaml"
     overrides = [str(o) for o in (yaml.safe_load(overrides_file.read_text()) or [])] if overrides_file.is_file() else []
@@ -75,11 +81,11 @@ def find_runs(paths: Sequence[str | Path]) -> list[RunRecord]:
         if path.is_file() and path.name == "results.json":
             path = path.parent
         if not path.exists():
-            raise FileNotFoundError(f"sentemb.report: no such run or sweep folder: '{path}'")
+            raise MissingFileError(f"no such run or sweep folder: '{path}'")
         found = [path] if (path / "results.json").is_file() else sorted(p.parent for p in path.rglob("results.json"))
         folders += [f for f in found if f not in folders]
     if not folders:
-        raise FileNotFoundError(f"sentemb.report: no results.json at or below {[str(p) for p in paths]}")
+        raise MissingFileError(f"no results.json at or below {[str(p) for p in paths]}")
     runs = [_load_run(f) for f in folders]
     varying = {o.split("=", 1)[0] for r in runs for o in r.overrides
                if any(o not in other.overrides for other in runs)}
@@ -253,8 +259,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Path]:
     parser = argparse.ArgumentParser(prog="python -m sentemb.report", description=__doc__.split("\n")[0])
     parser.add_argument("paths", nargs="+", help="run folders, sweep folders or folders above them")
     parser.add_argument("--out", default=None, help="output folder (default: the one PATH, else ./report)")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an input error too")
     args = parser.parse_args(argv)
-    files = write_report(args.paths, args.out)
+    with report_user_errors("sentemb.report", debug=args.debug):
+        files = write_report(args.paths, args.out)
     print(files["markdown"].read_text())
     for name, path in files.items():
         print(f"{name}: {path}")

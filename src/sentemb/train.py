@@ -19,9 +19,11 @@ from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig, OmegaConf
 
 import sentemb.conf_resolvers  # noqa: F401  (registers ${sentemb.*:} resolvers)
-from sentemb.checkpointing import AtomicCheckpointIO, GracefulInterrupt, TrainingInterrupted
+from sentemb.checkpointing import AtomicCheckpointIO, GracefulInterrupt, TrainingInterrupted, check_checkpoint
 from sentemb.distributed import end_processes, launch_rank, prepare_processes
 from sentemb.encoder.postprocess.fitting import fit_postprocess
+from sentemb.errors import MissingFileError
+from sentemb.evaluation.before_after import StartScores, eval_device, record_before_after
 from sentemb.evaluation.dev_callback import STSBDevScorer
 from sentemb.evaluation.encode_cache import CachedEncode
 from sentemb.evaluation.suite import flat_metrics, run_evaluators, sts_table, write_results
@@ -67,26 +69,30 @@ def build_trainer(cfg: DictConfig, loggers: list) -> L.Trainer:
                        default_root_dir=cfg.output_dir, plugins=[AtomicCheckpointIO()], **extra)
 
 
-def resolve_resume(resume: str | None) -> str | None:
-    """`resume=` takes a checkpoint file or a run folder (its checkpoints/last.ckpt)."""
+def resolve_resume(resume: str | None, module=None) -> str | None:
+    """`resume=` takes a checkpoint file or a run folder (its checkpoints/last.ckpt); a missing, damaged or
+    foreign checkpoint (not `module`'s weights) is refused here, before training."""
     if not resume:
         return None
     path = Path(resume).expanduser()
     if path.is_dir():
         path = path / "checkpoints" / "last.ckpt"
     if not path.is_file():
-        raise FileNotFoundError(f"resume={resume}: no checkpoint at '{path}' (give a .ckpt file or a run folder "
-                                "with checkpoints/last.ckpt)")
+        raise MissingFileError(f"resume={resume}: no checkpoint at '{path}' (give a .ckpt file or a run folder "
+                               "with checkpoints/last.ckpt)")
+    check_checkpoint(path, expected_keys=None if module is None else set(module.state_dict()))
     return str(path)
 
 
-def fit(cfg: DictConfig, module, loggers: list):
-    """Train `module`; return the encoder to evaluate (the best STS-B dev checkpoint when there is one)."""
+def fit(cfg: DictConfig, module, loggers: list, *callbacks: L.Callback):
+    """Train `module` (with `callbacks` besides those of cfg.callbacks); return the encoder to evaluate (the best
+    STS-B dev checkpoint when there is one)."""
     datamodule = instantiate(cfg.data, tokenizer=module.encoder.tokenizer,
                              batch_builder=instantiate(cfg.model.batch_builder))
     trainer = build_trainer(cfg, loggers)
+    trainer.callbacks.extend(callbacks)
     try:
-        trainer.fit(module, datamodule=datamodule, ckpt_path=resolve_resume(cfg.get("resume")))
+        trainer.fit(module, datamodule=datamodule, ckpt_path=resolve_resume(cfg.get("resume"), module))
     except SIGTERMException as err:
         raise TrainingInterrupted(
             f"training stopped by a signal at step {trainer.global_step}; continue with: "
@@ -104,9 +110,7 @@ def fit(cfg: DictConfig, module, loggers: list):
 def evaluate_and_save(cfg: DictConfig, encoder, loggers: list, extra: dict[str, Any]) -> dict[str, Any]:
     """Run `cfg.eval`, write results.json, print the STS table, save the model."""
     output_dir = Path(cfg.output_dir)
-    accelerator = cfg.get("trainer", {}).get("accelerator")
-    device = "cuda" if torch.cuda.is_available() and accelerator in ("gpu", "cuda", "auto") else "cpu"
-    encoder.to(device)
+    encoder.to(eval_device(cfg))
     evaluators = {name: instantiate(spec) for name, spec in (cfg.get("eval") or {}).items() if spec is not None}
     cache, dev_scorer = CachedEncode(encoder, cfg.eval_batch_size), STSBDevScorer(cfg.data_dir)
     results = run_evaluators(encoder, evaluators, cfg.eval_batch_size, cache=cache, prefetch=[dev_scorer])
@@ -153,10 +157,10 @@ def train(cfg: DictConfig) -> float | None:
     module = build_module(cfg)
     loggers = build_loggers(cfg)
     extra: dict[str, Any] = {"seed": cfg.seed}
-    encoder = module.encoder
+    encoder, start_scores = module.encoder, StartScores(cfg)  # scores of the starting encoder, for before -> after
     if cfg.model.get("trains", True):
         start = time.perf_counter()
-        encoder, trainer = fit(cfg, module, loggers)
+        encoder, trainer = fit(cfg, module, loggers, start_scores)
         end_processes()  # DDP: rank 0 alone evaluates and writes from here on
         extra["train_seconds"] = round(time.perf_counter() - start, 1)
         extra["global_step"] = trainer.global_step
@@ -170,5 +174,7 @@ def train(cfg: DictConfig) -> float | None:
     if cfg.trainer.get("fast_dev_run") and not cfg.get("eval_after_fast_dev_run", False):
         return None
     payload = evaluate_and_save(cfg, encoder, loggers, extra)
+    if start_scores.result is not None:
+        record_before_after(start_scores.result, payload, output_dir / "results.json")
     metric = cfg.get("optimized_metric")
     return payload["metrics"].get(metric) if metric else None

@@ -5,9 +5,9 @@ import torch
 from transformers import AutoTokenizer
 
 from conftest import SENTENCES
-from sentemb.methods.arccse import TRIPLET_IDS, TRIPLET_MASK, ArcCSEBatchBuilder
 from sentemb.data.batches import DropoutPairBuilder
 from sentemb.data.masked_span import SpanMasker, span_lengths
+from sentemb.methods.arccse import TRIPLET_IDS, TRIPLET_MASK, ArcCSEBatchBuilder
 from sentemb.paths import minilm_path
 
 

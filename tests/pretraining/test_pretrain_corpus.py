@@ -51,3 +51,21 @@ def test_wordnet_texts(tmp_path):
         pytest.skip("WordNet is not installed (make install-wordnet)")
     texts = read_wordnet_texts("/usr/share/wordnet")
     assert len(texts) > 100_000 and "a young person of either sex" in texts
+
+
+def test_missing_wordnet_is_skipped_with_one_warning(tmp_path, monkeypatch, caplog):
+    """A fresh machine (no /usr/share/wordnet, no root to install it): the corpus is built without WordNet."""
+    import logging
+
+    from sentemb.pretraining.corpus import build_corpus
+
+    monkeypatch.setenv("SENTEMB_WORDNET_DIR", str(tmp_path / "no_wordnet"))
+    text = tmp_path / "corpus.txt"
+    text.write_text("".join(f"line number {i} of the corpus\n" for i in range(20)))
+    with caplog.at_level(logging.WARNING):
+        corpus = build_corpus(tmp_path, sources=["wordnet"], files=[str(text)], exclude=[], heldout_fraction=0.1)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "corpus source 'wordnet' skipped" in warnings[0]
+    assert "no_wordnet" in warnings[0] and "make install-wordnet" in warnings[0]
+    assert corpus.stats["sources"]["wordnet"] == {"skipped": "not installed"}
+    assert len(corpus.train) + len(corpus.heldout) == 20

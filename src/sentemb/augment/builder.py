@@ -20,6 +20,7 @@ import torch
 
 from sentemb.augment.words import WordSplitter
 from sentemb.data.batches import Batch, DropoutPairBuilder, pad_sequences
+from sentemb.errors import SettingError
 
 VIEWS = ("second", "both")
 
@@ -41,7 +42,7 @@ class AugmentedPairBuilder:
     def __init__(self, tokenizer, augment=None, views: str = "second", seed: int = 42, cjk: str = "chars",
                  max_length: int | None = None):
         if views not in VIEWS:
-            raise ValueError(f"augment.views must be one of {VIEWS}, got {views!r}")
+            raise SettingError(f"augment.views must be one of {VIEWS}, got {views!r}")
         self.dropout = DropoutPairBuilder(tokenizer)
         self.pad_token_id = tokenizer.pad_token_id
         self.op = augment

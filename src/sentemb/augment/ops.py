@@ -17,13 +17,14 @@ from __future__ import annotations
 import random
 
 from sentemb.augment.words import WordSplitter
+from sentemb.errors import SettingError
 
 
 def _check_ratio(value: float, name: str, high_inclusive: bool = False) -> float:
     value = float(value)
     ok = 0.0 <= value <= 1.0 if high_inclusive else 0.0 <= value < 1.0
     if not ok:
-        raise ValueError(f"{name} must be in [0, {'1]' if high_inclusive else '1)'}, got {value}")
+        raise SettingError(f"{name} must be in [0, {'1]' if high_inclusive else '1)'}, got {value}")
     return value
 
 
@@ -35,7 +36,7 @@ def _units(content: list[int], splitter: WordSplitter, unit: str, what: str) -> 
 
 def _check_unit(unit: str, name: str) -> str:
     if unit not in ("token", "word"):
-        raise ValueError(f"{name} must be 'token' or 'word', got {unit!r}")
+        raise SettingError(f"{name} must be 'token' or 'word', got {unit!r}")
     return unit
 
 

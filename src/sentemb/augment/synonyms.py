@@ -15,6 +15,7 @@ import random
 
 from sentemb.augment.wordnet import WordNet
 from sentemb.augment.words import WordSplitter, has_cjk
+from sentemb.errors import SettingError
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ class Synonym:
 
     def __init__(self, n: int = 1, wordnet_dir: str | None = None):
         if int(n) < 1:
-            raise ValueError(f"augment.op.n must be >= 1, got {n}")
+            raise SettingError(f"augment.op.n must be >= 1, got {n}")
         self.n = int(n)
         self.wordnet = WordNet(wordnet_dir)
         self.unchanged = 0

@@ -12,6 +12,8 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+from sentemb.errors import MissingFileError
+
 POS_FILES = {"n": "noun", "v": "verb", "a": "adj", "r": "adv"}
 # WordNet's morphy detachment rules (wn morph.c): (suffix, ending) per part of speech
 SUFFIXES = {
@@ -40,7 +42,7 @@ class WordNet:
         missing = [f"{kind}.{name}" for name in POS_FILES.values() for kind in ("index", "data")
                    if not (self.folder / f"{kind}.{name}").is_file()]
         if missing:
-            raise FileNotFoundError(
+            raise MissingFileError(
                 f"augment=synonym needs the WordNet 3.0 database in '{self.folder}' (missing: "
                 f"{', '.join(missing)}): install Debian's package with `apt-get install wordnet-base`, or set "
                 "augment.op.wordnet_dir (or SENTEMB_WORDNET_DIR) to a folder with index.noun, data.noun, ...")

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sentemb.errors import SettingError
+
 
 def is_cjk_char(ch: str) -> bool:
     """True for CJK ideographs, kana, hangul and CJK punctuation/full-width forms."""
@@ -52,7 +54,7 @@ class WordSplitter:
 
     def __init__(self, tokenizer, cjk: str = "chars"):
         if cjk not in ("chars", "refuse"):
-            raise ValueError(f"augment.cjk must be 'chars' or 'refuse', got {cjk!r}")
+            raise SettingError(f"augment.cjk must be 'chars' or 'refuse', got {cjk!r}")
         self.tokenizer = tokenizer
         self.cjk = cjk
         self.special_ids = frozenset(tokenizer.all_special_ids) - {tokenizer.unk_token_id}
@@ -98,7 +100,7 @@ class WordSplitter:
             tok = self.token(token_id)
             cjk = has_cjk(tok)
             if cjk and self.cjk == "refuse":
-                raise ValueError(f"{what} on CJK text needs a word segmenter, which sentemb does not have "
+                raise SettingError(f"{what} on CJK text needs a word segmenter, which sentemb does not have "
                                  "(set augment.cjk=chars to treat each character as a word, or use "
                                  "augment=dropout/crop/shuffle)")
             if cjk or self._starts_word(tok, i == 0) or not out:

@@ -24,6 +24,7 @@ from collections.abc import Hashable, Iterator, Sequence
 from torch.utils.data import Sampler
 
 from sentemb.distributed import rank_and_world, shard_global_batches
+from sentemb.errors import SettingError
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ class _EpochSeededBatchSampler(Sampler[list[int]]):
 
     def __init__(self, batch_size: int, seed: int, drop_last: bool, rank: int | None, world_size: int | None):
         if batch_size < 1:
-            raise ValueError(f"data.batch_size must be >= 1, got {batch_size}")
+            raise SettingError(f"data.batch_size must be >= 1, got {batch_size}")
         self.batch_size, self.seed, self.drop_last = int(batch_size), int(seed), drop_last
         self._rank, self._world_size = rank, world_size
         self.epoch = 0
@@ -151,9 +152,9 @@ class LabelBatchSampler(_EpochSeededBatchSampler):
                  rank: int | None = None, world_size: int | None = None):
         super().__init__(batch_size, seed, drop_last, rank, world_size)
         if per_label < 1:
-            raise ValueError(f"data.per_label must be >= 1, got {per_label}")
+            raise SettingError(f"data.per_label must be >= 1, got {per_label}")
         if batch_size % per_label:
-            raise ValueError(f"data.batch_size ({batch_size}) must be a multiple of data.per_label ({per_label})")
+            raise SettingError(f"data.batch_size ({batch_size}) must be a multiple of data.per_label ({per_label})")
         self.per_label, self.keys = int(per_label), keys
         self.unit = self.per_label  # a process's share holds whole label groups
         rows: dict[Hashable, list[int]] = defaultdict(list)
@@ -161,7 +162,7 @@ class LabelBatchSampler(_EpochSeededBatchSampler):
             rows[label].append(i)
         self.rows = {label: r for label, r in rows.items() if len(r) >= per_label}
         if not self.rows:
-            raise ValueError(f"no label has {per_label} or more rows: cannot build batches with data.per_label="
+            raise SettingError(f"no label has {per_label} or more rows: cannot build batches with data.per_label="
                              f"{per_label}")
         if len(self.rows) < len(rows):
             log.warning("%d labels have fewer than %d rows and are left out", len(rows) - len(self.rows), per_label)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sentemb.data.errors import DataFormatError, format_error
 from sentemb.data.textio import read_lines  # noqa: F401  (re-exported for readers)
+from sentemb.errors import SettingError
 
 __all__ = ["STC_SETS", "LabelledTexts", "read_lines", "read_stc", "stc_dir"]
 
@@ -59,7 +60,7 @@ def read_stc(directory: str | Path, name: str) -> LabelledTexts:
     different number of lines in the two files.
     """
     if name not in STC_SETS:
-        raise ValueError(f"unknown clustering set {name!r}; expected one of {STC_SETS}")
+        raise SettingError(f"unknown clustering set {name!r}; expected one of {STC_SETS}")
     text_path, gold_path = Path(directory) / f"{name}.txt", Path(directory) / f"{name}_gnd.txt"
     texts, golds = read_lines(text_path), read_lines(gold_path)
     while texts and not texts[-1].strip() and len(texts) > len(golds):  # a trailing blank line

@@ -14,6 +14,7 @@ from sentemb.data.resumable import ResumableShuffleSampler, progress_of
 from sentemb.data.text_ids import text_ids
 from sentemb.data.text_reader import read_text_lines
 from sentemb.data.tokenized import tokenize_to_dataset
+from sentemb.errors import SettingError
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +67,9 @@ class TextDataModule(L.LightningDataModule):
     ):
         super().__init__()
         if batch_size < 1:
-            raise ValueError(f"data.batch_size must be >= 1, got {batch_size}")
+            raise SettingError(f"data.batch_size must be >= 1, got {batch_size}")
         if max_length < 2:
-            raise ValueError(f"data.max_length must be >= 2 (room for special tokens), got {max_length}")
+            raise SettingError(f"data.max_length must be >= 2 (room for special tokens), got {max_length}")
         self.path = Path(path).expanduser()
         self.tokenizer = tokenizer
         self.collate = batch_builder(tokenizer=tokenizer)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sentemb.errors import MissingFileError, SentembError
+
 __all__ = ["DataFormatError", "format_error", "require_file"]
 
 
-class DataFormatError(ValueError):
+class DataFormatError(SentembError, ValueError):
     """A data file does not have the expected format; the message reads `path:lineno: expected, got 'line'`."""
 
 
@@ -20,10 +22,10 @@ def format_error(path: str | Path, lineno: int, expected: str, line: str) -> Dat
 
 
 def require_file(path: str | Path) -> Path:
-    """Return `path` if it is a file, else raise FileNotFoundError naming it and how to point at the data."""
+    """Return `path` if it is a file, else raise MissingFileError naming it and how to point at the data."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(
+        raise MissingFileError(
             f"data file not found: '{path}'. Set SENTEMB_DATA_DIR to the data root "
             "(the folder holding en/STS, en/SICK, ...) or pass the right directory."
         )

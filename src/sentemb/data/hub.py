@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sentemb.errors import MissingFileError
+
 
 def hub_file(repo_id: str, filename: str, repo_type: str = "dataset", revision: str | None = None) -> str:
     """Local path of `filename` in Hub repository `repo_id`, downloading it if needed (needs a network)."""
@@ -10,7 +12,7 @@ def hub_file(repo_id: str, filename: str, repo_type: str = "dataset", revision: 
     try:
         return hf_hub_download(repo_id=repo_id, filename=filename, repo_type=repo_type, revision=revision)
     except Exception as err:  # the Hub client raises several unrelated types for "offline"
-        raise OSError(
+        raise MissingFileError(
             f"could not get '{filename}' from the Hugging Face Hub {repo_type} '{repo_id}': {err}. "
             "Without network access use a local file: data=text_file data.path=/path/to/file.txt"
         ) from err

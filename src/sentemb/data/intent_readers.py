@@ -17,6 +17,7 @@ from pathlib import Path
 from sentemb.data.clustering_readers import LabelledTexts, read_lines
 from sentemb.data.errors import DataFormatError, format_error, require_file
 from sentemb.data.textio import read_text
+from sentemb.errors import SettingError
 
 __all__ = ["INTENT_SETS", "read_banking77", "read_clinc150", "read_intent_set", "read_snips"]
 
@@ -31,7 +32,7 @@ def _norm(text: str) -> str:
 def read_banking77(directory: str | Path, split: str) -> LabelledTexts:
     """`<directory>/{train,test}.csv` with header `text,category`."""
     if split not in ("train", "test"):
-        raise ValueError(f"unknown Banking77 split {split!r}; expected 'train' or 'test'")
+        raise SettingError(f"unknown Banking77 split {split!r}; expected 'train' or 'test'")
     path = require_file(Path(directory) / f"{split}.csv")
     texts, labels = [], []
     with io.StringIO(read_text(path), newline="") as fh:
@@ -55,7 +56,7 @@ def read_clinc150(path: str | Path, split: str, include_oos: bool = False) -> La
     """Split `train`, `val` or `test` of CLINC150's data_full.json: in-scope intents only unless
     `include_oos`, which appends the `oos_<split>` examples with label "oos"."""
     if split not in ("train", "val", "test"):
-        raise ValueError(f"unknown CLINC150 split {split!r}; expected 'train', 'val' or 'test'")
+        raise SettingError(f"unknown CLINC150 split {split!r}; expected 'train', 'val' or 'test'")
     path = require_file(path)
     try:
         data = json.loads(read_text(path))
@@ -78,7 +79,7 @@ def read_clinc150(path: str | Path, split: str, include_oos: bool = False) -> La
 def read_snips(directory: str | Path, split: str) -> LabelledTexts:
     """`<directory>/<split>/seq.in` (one text a line) and `<split>/label` (its intent)."""
     if split not in ("train", "dev", "test"):
-        raise ValueError(f"unknown SNIPS split {split!r}; expected 'train', 'dev' or 'test'")
+        raise SettingError(f"unknown SNIPS split {split!r}; expected 'train', 'dev' or 'test'")
     text_path, label_path = Path(directory) / split / "seq.in", Path(directory) / split / "label"
     texts, golds = read_lines(text_path), read_lines(label_path)
     if len(texts) != len(golds):
@@ -105,4 +106,4 @@ def read_intent_set(data_dir: str | Path, name: str, split: str) -> LabelledText
         return read_clinc150(en / "clinc150" / "data_full.json", split)
     if name == "snips":
         return read_snips(en / "snips", split)
-    raise ValueError(f"unknown intent set {name!r}; expected one of {INTENT_SETS}")
+    raise SettingError(f"unknown intent set {name!r}; expected one of {INTENT_SETS}")

@@ -21,6 +21,7 @@ from sentemb.data.csv_rows import read_csv_rows
 from sentemb.data.errors import format_error
 from sentemb.data.intent_readers import read_banking77, read_clinc150, read_snips
 from sentemb.data.views_datamodule import ViewsData, ViewsDataModule
+from sentemb.errors import SettingError
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def read_labelled(format: str, path: str | Path, split: str = "train", text_colu
         return read_snips(path, split)
     if format == "csv":
         return read_labelled_csv(path, text_column, label_column)
-    raise ValueError(f"data.format must be one of {FORMATS}, got {format!r}")
+    raise SettingError(f"data.format must be one of {FORMATS}, got {format!r}")
 
 
 class LabelledDataModule(ViewsDataModule):
@@ -69,7 +70,7 @@ class LabelledDataModule(ViewsDataModule):
                  text_column: str = "text", label_column: str = "label", batching: str = "label", **kwargs):
         super().__init__(tokenizer, batch_builder, batching=batching, **kwargs)
         if format not in FORMATS:
-            raise ValueError(f"data.format must be one of {FORMATS}, got {format!r}")
+            raise SettingError(f"data.format must be one of {FORMATS}, got {format!r}")
         self.path, self.format, self.split = Path(str(path)).expanduser(), format, split
         self.text_column, self.label_column = text_column, label_column
         self.label_names: list[str] = []

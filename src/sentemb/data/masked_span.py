@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import torch
 
+from sentemb.errors import SettingError
+
 
 def _round_half_up(x: float) -> int:
     return int(x + 0.5)
@@ -62,9 +64,9 @@ class SpanMasker:
     def __init__(self, mask_token_id: int, special_ids: set[int] | list[int], inner_ratio: float = 0.2,
                  outer_ratio: float = 0.4, seed: int = 0):
         if not 0.0 < inner_ratio < 1.0:
-            raise ValueError(f"model.batch_builder.inner_ratio must be in (0, 1), got {inner_ratio}")
+            raise SettingError(f"model.batch_builder.inner_ratio must be in (0, 1), got {inner_ratio}")
         if not inner_ratio <= outer_ratio < 1.0:
-            raise ValueError(f"model.batch_builder.outer_ratio must be in [inner_ratio={inner_ratio}, 1), "
+            raise SettingError(f"model.batch_builder.outer_ratio must be in [inner_ratio={inner_ratio}, 1), "
                              f"got {outer_ratio}")
         self.mask_token_id = int(mask_token_id)
         self.special_ids = frozenset(int(i) for i in special_ids)

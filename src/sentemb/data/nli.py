@@ -23,6 +23,7 @@ from sentemb.data.csv_rows import read_csv_rows
 from sentemb.data.errors import DataFormatError, format_error, require_file
 from sentemb.data.textio import read_text
 from sentemb.data.views_datamodule import ViewsData, ViewsDataModule
+from sentemb.errors import SettingError
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def read_snli(directory: str | Path, splits: tuple[str, ...] | list[str] = ("dev
     if skipped:
         log.info("%s: skipped %d pairs without a gold label", directory, skipped)
     if not out.labels:
-        raise ValueError(f"no labelled NLI pair in {directory} (splits {list(splits)})")
+        raise SettingError(f"no labelled NLI pair in {directory} (splits {list(splits)})")
     return out
 
 
@@ -125,7 +126,7 @@ class TripletDataModule(ViewsDataModule):
                  splits: tuple[str, ...] | list[str] = ("dev", "test"), **kwargs):
         super().__init__(tokenizer, batch_builder, **kwargs)
         if format not in TRIPLET_FORMATS:
-            raise ValueError(f"data.format must be one of {TRIPLET_FORMATS}, got {format!r}")
+            raise SettingError(f"data.format must be one of {TRIPLET_FORMATS}, got {format!r}")
         self.path, self.format, self.splits = Path(str(path)).expanduser(), format, tuple(splits)
 
     def read(self) -> ViewsData:

@@ -6,6 +6,7 @@ import torch
 from torch.utils.data import Sampler
 
 from sentemb.distributed import rank_and_world, shard_global_batches
+from sentemb.errors import SettingError
 
 
 class ResumableShuffleSampler(Sampler[int]):
@@ -25,7 +26,7 @@ class ResumableShuffleSampler(Sampler[int]):
     def __init__(self, n: int, seed: int, lengths: list[int] | None = None, group_batches: int = 0,
                  batch_size: int = 1, rank: int | None = None, world_size: int | None = None):
         if group_batches < 0:
-            raise ValueError(f"data.group_by_length must be >= 0 (batches per sorting window), got {group_batches}")
+            raise SettingError(f"data.group_by_length must be >= 0 (batches per sorting window), got {group_batches}")
         if group_batches and (lengths is None or len(lengths) != n):
             raise ValueError("length grouping needs one length per example")
         self.n, self.seed = n, seed

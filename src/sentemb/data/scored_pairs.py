@@ -30,6 +30,7 @@ from sentemb.data.sts_readers import read_stsb
 from sentemb.data.views_datamodule import ViewsData, ViewsDataModule
 from sentemb.data.zh_readers import read_zh_pairs
 from sentemb.data.zh_train import read_atec_train, read_ocnli, read_simclue_pairs
+from sentemb.errors import SettingError
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +96,9 @@ class PairDataModule(ViewsDataModule):
                  score_range: ScoreRange | list[float] | None = None, on_bad_score: str = "error", **kwargs):
         super().__init__(tokenizer, batch_builder, **kwargs)
         if format not in FORMATS:
-            raise ValueError(f"data.format must be one of {FORMATS}, got {format!r}")
+            raise SettingError(f"data.format must be one of {FORMATS}, got {format!r}")
         if max_score is not None and not max_score > 0:
-            raise ValueError(f"data.max_score must be > 0 or null, got {max_score}")
+            raise SettingError(f"data.max_score must be > 0 or null, got {max_score}")
         self.path, self.format = Path(str(path)).expanduser(), format
         self.split, self.splits, self.max_score, self.columns = split, tuple(splits), max_score, tuple(columns)
         self.score_range, self.on_bad_score = as_score_range(score_range), check_on_bad_score(on_bad_score)

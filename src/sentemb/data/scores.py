@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sentemb.data.errors import format_error
+from sentemb.errors import SettingError
 
 __all__ = ["BINARY", "ON_BAD_SCORE", "SICK_RANGE", "STS_RANGE", "ScoreCheck", "ScoreRange", "as_score_range",
            "check_on_bad_score"]
@@ -66,13 +67,13 @@ def as_score_range(value, setting: str = "data.score_range") -> ScoreRange | Non
         low, high = value
         return ScoreRange(float(low), float(high))
     except (TypeError, ValueError):
-        raise ValueError(f"{setting} must be [low, high] with low <= high (e.g. [0, 5] for STS-B) or null, "
+        raise SettingError(f"{setting} must be [low, high] with low <= high (e.g. [0, 5] for STS-B) or null, "
                          f"got {value!r}") from None
 
 
 def check_on_bad_score(value: str, setting: str = "data.on_bad_score") -> str:
     if value not in ON_BAD_SCORE:
-        raise ValueError(f"{setting} must be one of {ON_BAD_SCORE}, got {value!r}")
+        raise SettingError(f"{setting} must be one of {ON_BAD_SCORE}, got {value!r}")
     return value
 
 

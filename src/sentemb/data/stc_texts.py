@@ -19,6 +19,7 @@ from sentemb.data.clustering_readers import STC_SETS, read_stc, stc_dir
 from sentemb.data.datamodule import TextDataModule, TokenListDataset
 from sentemb.data.text_ids import text_ids
 from sentemb.data.tokenized import tokenize_to_dataset
+from sentemb.errors import SettingError
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,9 @@ def read_clustering_texts(data_dir: str | Path, sets: Sequence[str] = STC_SETS,
         sets = (sets,)
     unknown = [s for s in sets if s not in STC_SETS]
     if unknown or not sets:
-        raise ValueError(f"data.sets: unknown {unknown} (or none given); expected some of {STC_SETS}")
+        raise SettingError(f"data.sets: unknown {unknown} (or none given); expected some of {STC_SETS}")
     if max_texts is not None and max_texts < 1:
-        raise ValueError(f"data.max_texts must be >= 1 or null, got {max_texts}")
+        raise SettingError(f"data.max_texts must be >= 1 or null, got {max_texts}")
     texts: list[str] = []
     for name in sets:
         rows = read_stc(stc_dir(data_dir), name).texts

@@ -23,6 +23,7 @@ import numpy as np
 from sentemb.data.errors import DataFormatError, format_error
 from sentemb.data.scores import SICK_RANGE, STS_RANGE, ScoreCheck, ScoreRange
 from sentemb.data.textio import read_text
+from sentemb.errors import MissingFileError, SettingError
 
 __all__ = [
     "STS_SUBSETS", "STS_YEARS", "SICK_FILES", "SentencePairs", "read_sick", "read_stsb", "read_sts_year",
@@ -83,7 +84,7 @@ def sts_year_dir(directory: str | Path, year: str) -> Path:
     """The folder holding the STS.input/STS.gs files of `year`: `directory` itself or its one subfolder."""
     directory = Path(directory)
     if year not in STS_SUBSETS:
-        raise ValueError(f"unknown STS year {year!r}; expected one of {STS_YEARS}")
+        raise SettingError(f"unknown STS year {year!r}; expected one of {STS_YEARS}")
     pattern = f"{_FILE_PREFIX.get(year, 'STS')}.gs.*.txt"
     if any(directory.glob(pattern)):
         return directory
@@ -91,11 +92,11 @@ def sts_year_dir(directory: str | Path, year: str) -> Path:
     if len(found) == 1:
         return found[0]
     if not found:
-        raise FileNotFoundError(
+        raise MissingFileError(
             f"no {pattern} files in '{directory}' or its subfolders ({year}). Set SENTEMB_DATA_DIR to the data "
             "root (the folder holding en/STS) or pass the right directory."
         )
-    raise FileNotFoundError(f"several {year} folders under '{directory}': {[str(p) for p in found]}")
+    raise MissingFileError(f"several {year} folders under '{directory}': {[str(p) for p in found]}")
 
 
 def read_sts_year(directory: str | Path, year: str, score_range: ScoreRange | None = STS_RANGE,
@@ -151,7 +152,7 @@ def read_stsb(directory: str | Path, split: str, score_range: ScoreRange | None 
     fields (sources) are ignored; blank lines are skipped.
     """
     if split not in ("train", "dev", "test"):
-        raise ValueError(f"unknown STS-B split {split!r}; expected 'train', 'dev' or 'test'")
+        raise SettingError(f"unknown STS-B split {split!r}; expected 'train', 'dev' or 'test'")
     path = stsb_dir(directory) / f"sts-{split}.csv"
     s1, s2, scores = [], [], []
     check = ScoreCheck(path, score_range, on_bad_score)
@@ -175,7 +176,7 @@ def read_stsb(directory: str | Path, split: str, score_range: ScoreRange | None 
 def sick_path(data_dir: str | Path, split: str) -> Path:
     """`<data_dir>/en/SICK/SICK_{train,trial,test_annotated}.txt` for split train / trial (or dev) / test."""
     if split not in SICK_FILES:
-        raise ValueError(f"unknown SICK split {split!r}; expected one of {sorted(SICK_FILES)}")
+        raise SettingError(f"unknown SICK split {split!r}; expected one of {sorted(SICK_FILES)}")
     return Path(data_dir) / "en" / "SICK" / SICK_FILES[split]
 
 

@@ -13,19 +13,20 @@ from __future__ import annotations
 import torch
 
 from sentemb.data.batches import Batch, pad_sequences
+from sentemb.errors import SettingError
 
 
 def _views_batch(rows: list[dict], pad_id: int, expected_views: int, repeat: int, need_labels: bool,
                  who: str, data_hint: str) -> Batch:
     if not rows or "views" not in rows[0]:
-        raise ValueError(f"{who} needs rows with {expected_views} text(s) each: use {data_hint} "
+        raise SettingError(f"{who} needs rows with {expected_views} text(s) each: use {data_hint} "
                          f"(got rows with keys {sorted(rows[0]) if rows else []})")
     got = len(rows[0]["views"])
     if got != expected_views or any(len(r["views"]) != got for r in rows):
-        raise ValueError(f"{who} needs {expected_views} text(s) per row, got {got}: use {data_hint}")
+        raise SettingError(f"{who} needs {expected_views} text(s) per row, got {got}: use {data_hint}")
     labels = [r.get("label") for r in rows]
     if need_labels and any(label is None for label in labels):
-        raise ValueError(f"{who} needs a label per row: use {data_hint}")
+        raise SettingError(f"{who} needs a label per row: use {data_hint}")
     flat = [r["views"][v] for r in rows for v in range(got)]
     ids, mask = pad_sequences(flat, pad_id)
     b, length = len(rows), ids.shape[1]
@@ -76,7 +77,7 @@ class LabelledViewsBuilder:
 
     def __init__(self, tokenizer, num_views: int = 2):
         if num_views < 1:
-            raise ValueError(f"model.batch_builder.num_views must be >= 1, got {num_views}")
+            raise SettingError(f"model.batch_builder.num_views must be >= 1, got {num_views}")
         self.pad_token_id = tokenizer.pad_token_id
         self.num_views = int(num_views)
 

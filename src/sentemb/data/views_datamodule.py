@@ -20,9 +20,11 @@ import lightning as L
 from torch.utils.data import DataLoader, Dataset
 
 from sentemb.data.batch_samplers import LabelBatchSampler, NoDuplicatesBatchSampler
+from sentemb.data.errors import DataFormatError
 from sentemb.data.resumable import ResumableShuffleSampler, progress_of
 from sentemb.data.text_ids import text_ids
 from sentemb.data.tokenized import tokenize_to_dataset
+from sentemb.errors import SettingError
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +41,7 @@ class ViewsData:
 
     def __post_init__(self) -> None:
         if not self.texts:
-            raise ValueError(f"no rows read from {self.source_id}")
+            raise DataFormatError(f"no rows read from {self.source_id}")
         if self.labels is not None and len(self.labels) != len(self.texts):
             raise ValueError(f"{len(self.labels)} labels for {len(self.texts)} rows ({self.source_id})")
 
@@ -75,11 +77,11 @@ class ViewsDataModule(L.LightningDataModule):
                  num_workers: int = 0, cache_dir: str | None = None, seed: int = 42, drop_last: bool = False):
         super().__init__()
         if batch_size < 1:
-            raise ValueError(f"data.batch_size must be >= 1, got {batch_size}")
+            raise SettingError(f"data.batch_size must be >= 1, got {batch_size}")
         if max_length < 2:
-            raise ValueError(f"data.max_length must be >= 2 (room for special tokens), got {max_length}")
+            raise SettingError(f"data.max_length must be >= 2 (room for special tokens), got {max_length}")
         if batching not in BATCHINGS:
-            raise ValueError(f"data.batching must be one of {BATCHINGS}, got {batching!r}")
+            raise SettingError(f"data.batching must be one of {BATCHINGS}, got {batching!r}")
         self.tokenizer = tokenizer
         self.collate = batch_builder(tokenizer=tokenizer)
         self.batch_size, self.max_length, self.max_rows = batch_size, max_length, max_rows
@@ -124,7 +126,7 @@ class ViewsDataModule(L.LightningDataModule):
         keys = self.data.texts
         if self.batching == "label":
             if self.data.labels is None:
-                raise ValueError("data.batching=label needs labelled rows")
+                raise SettingError("data.batching=label needs labelled rows")
             return LabelBatchSampler(self.data.labels, self.batch_size, self.per_label, self.seed, keys,
                                      self.drop_last)
         if self.batching == "no_duplicates":

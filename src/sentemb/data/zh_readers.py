@@ -15,6 +15,7 @@ from sentemb.data.clustering_readers import read_lines
 from sentemb.data.errors import format_error
 from sentemb.data.scores import BINARY, STS_RANGE, ScoreCheck, ScoreRange, as_score_range
 from sentemb.data.sts_readers import SentencePairs
+from sentemb.errors import SettingError
 
 __all__ = ["ZH_SCORE_RANGES", "ZH_SPLITS", "ZH_TASKS", "read_zh_pairs", "zh_task_path"]
 
@@ -26,9 +27,9 @@ ZH_SPLITS = ("train", "valid", "test")
 def zh_task_path(data_dir: str | Path, task: str, split: str = "test") -> Path:
     """`<data_dir>/zh/<task>/<task>.<split>.data`."""
     if task not in ZH_TASKS:
-        raise ValueError(f"unknown Chinese STS task {task!r}; expected one of {ZH_TASKS}")
+        raise SettingError(f"unknown Chinese STS task {task!r}; expected one of {ZH_TASKS}")
     if split not in ZH_SPLITS:
-        raise ValueError(f"unknown split {split!r} for {task}; expected one of {ZH_SPLITS}")
+        raise SettingError(f"unknown split {split!r} for {task}; expected one of {ZH_SPLITS}")
     return Path(data_dir) / "zh" / task / f"{task}.{split}.data"
 
 

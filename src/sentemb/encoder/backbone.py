@@ -9,6 +9,8 @@ from typing import Any
 
 from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
+from sentemb.errors import MissingFileError
+
 log = logging.getLogger(__name__)
 
 WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
@@ -46,9 +48,9 @@ def load_backbone(
     path = Path(name).expanduser()
     is_local = path.is_dir()
     if _meant_as_path(name) and not is_local:
-        raise FileNotFoundError(f"backbone.name_or_path='{name}': no such folder")
+        raise MissingFileError(f"backbone.name_or_path='{name}': no such folder")
     if is_local and not random_init and not any((path / f).exists() for f in WEIGHT_FILES):
-        raise FileNotFoundError(
+        raise MissingFileError(
             f"backbone.name_or_path='{name}' is a folder without weights (looked for {', '.join(WEIGHT_FILES)})"
         )
     kwargs: dict[str, Any] = {"trust_remote_code": trust_remote_code, "revision": revision}
@@ -65,7 +67,7 @@ def load_backbone(
         tokenizer = AutoTokenizer.from_pretrained(tokenizer_name_or_path or name, **kwargs)
     except OSError as err:
         where = "local folder" if is_local else "Hugging Face Hub name"
-        raise OSError(
+        raise MissingFileError(
             f"could not load backbone '{name}' ({where}): {err}. Without network access only local folders "
             "load: set backbone.name_or_path to a folder with config.json, weights and tokenizer, "
             "or use backbone=minilm_l6 (offline)."

@@ -13,6 +13,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from sentemb.errors import SettingError
+
 POOLINGS = ("cls", "cls_before_pooler", "mean", "max", "first_last_avg", "last2avg")
 NEEDS_HIDDEN_STATES = {"first_last_avg", "last2avg"}
 
@@ -31,7 +33,7 @@ def unused_pooler(model, pooling: str):
 
 def check_pooling(name: str) -> str:
     if name not in POOLINGS:
-        raise ValueError(f"model.pooling='{name}' is not a known pooling; allowed: {', '.join(POOLINGS)}")
+        raise SettingError(f"model.pooling='{name}' is not a known pooling; allowed: {', '.join(POOLINGS)}")
     return name
 
 
@@ -47,7 +49,7 @@ def pool(name: str, outputs, attention_mask: Tensor) -> Tensor:
     if name == "cls":
         pooled = getattr(outputs, "pooler_output", None)
         if pooled is None:
-            raise ValueError(
+            raise SettingError(
                 "model.pooling='cls' uses the backbone's pooler layer, which this backbone does not have; "
                 "use model.pooling=cls_before_pooler"
             )
@@ -65,4 +67,4 @@ def pool(name: str, outputs, attention_mask: Tensor) -> Tensor:
     if name == "last2avg":
         hs = outputs.hidden_states
         return _masked_mean((hs[-2] + hs[-1]) / 2.0, attention_mask)
-    raise ValueError(check_pooling(name))
+    raise SettingError(check_pooling(name))

@@ -10,11 +10,11 @@ from typing import Any
 import numpy as np
 import torch
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
 from sentemb.encoder.backbone import Backbone, load_backbone
 from sentemb.encoder.head import MLPHead
 from sentemb.encoder.pooling import NEEDS_HIDDEN_STATES, check_pooling, pool, unused_pooler
+from sentemb.progress import progress
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ class SentenceEncoder(nn.Module):
         order: list[np.ndarray] = []
         batches = self._padded_batches(sentences, batch_size, max_length)
         total = -(-len(sentences) // batch_size)
-        for idx, features in tqdm(batches, total=total, desc="encode", disable=not show_progress_bar):
+        for idx, features in progress(batches, total=total, desc="encode", unit="batches", disable=not show_progress_bar):
             features = {k: (v.pin_memory() if pin else v).to(device, non_blocking=pin) for k, v in features.items()}
             emb = self(**features).float()
             if self.postprocess is not None:

@@ -22,6 +22,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from sentemb.data.clustering_readers import STC_SETS, read_stc, stc_dir
+from sentemb.errors import SettingError
 from sentemb.evaluation.sts import Encode, encode_unique
 
 log = logging.getLogger(__name__)
@@ -74,9 +75,9 @@ class ClusteringEvaluator:
             sets = (sets,)
         unknown = [s for s in sets if s not in STC_SETS]
         if unknown or not sets:
-            raise ValueError(f"eval.clustering.sets: unknown {unknown} (or none given); expected some of {STC_SETS}")
+            raise SettingError(f"eval.clustering.sets: unknown {unknown} (or none given); expected some of {STC_SETS}")
         if n_seeds < 1 or n_init < 1 or max_iter < 1:
-            raise ValueError(f"eval.clustering: n_seeds, n_init and max_iter must be >= 1, got {n_seeds}, "
+            raise SettingError(f"eval.clustering: n_seeds, n_init and max_iter must be >= 1, got {n_seeds}, "
                              f"{n_init}, {max_iter}")
         self.n_seeds, self.n_init, self.max_iter, self.normalize = n_seeds, n_init, max_iter, normalize
         self.data = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import torch
 from lightning.pytorch.callbacks import Callback
 
 from sentemb.data.sts_readers import read_stsb
+from sentemb.errors import SettingError
 from sentemb.evaluation.align_uniform import alignment, uniformity
 from sentemb.evaluation.sts import encode_unique, spearman_cosine
 
@@ -45,14 +47,23 @@ class STSDevCallback(Callback):
     `val/stsb_spearman`, `val/align`, `val/uniform`. The encoder with the best Spearman is saved to
     `best_dir` (as SimCSE keeps its best checkpoint); the history goes to `history_path` (JSON lines). At the
     end of training the history is drawn as SimCSE's alignment-vs-uniformity figure into `plot_path` (PNG).
+
+    `at_start`: the starting encoder is scored too (step 0; a reference point, not a candidate for best).
+    `min_evaluations`: a run too short for that many evaluations at `every_n_steps` is scored every
+    ceil(steps / min_evaluations) steps instead, so its curve has that many points after step 0 (the paper
+    recipes, thousands of steps, keep `every_n_steps`).
     """
 
     def __init__(self, data_dir: str, every_n_steps: int = 125, best_dir: str | None = None,
-                 history_path: str | None = None, batch_size: int = 128, plot_path: str | None = None):
+                 history_path: str | None = None, batch_size: int = 128, plot_path: str | None = None,
+                 at_start: bool = True, min_evaluations: int = 0):
         if every_n_steps < 1:
-            raise ValueError(f"callbacks.sts_dev.every_n_steps must be >= 1, got {every_n_steps}")
+            raise SettingError(f"callbacks.sts_dev.every_n_steps must be >= 1, got {every_n_steps}")
+        if min_evaluations < 0:
+            raise SettingError(f"callbacks.sts_dev.min_evaluations must be >= 0 (0 = off), got {min_evaluations}")
         self.scorer = STSBDevScorer(data_dir)
         self.every_n_steps = every_n_steps
+        self.at_start, self.min_evaluations = at_start, int(min_evaluations)
         self.best_dir = Path(best_dir) if best_dir else None
         self.history_path = Path(history_path) if history_path else None
         self.plot_path = Path(plot_path) if plot_path else None
@@ -61,7 +72,7 @@ class STSDevCallback(Callback):
         self.best_step: int | None = None
         self.last_step: int | None = None
 
-    def _evaluate(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+    def _evaluate(self, trainer: L.Trainer, pl_module: L.LightningModule, candidate: bool = True) -> None:
         step = trainer.global_step
         if step == self.last_step or not trainer.is_global_zero:
             return
@@ -72,7 +83,7 @@ class STSDevCallback(Callback):
         for logger in trainer.loggers:
             logger.log_metrics(metrics, step=step)
         trainer.callback_metrics.update({k: torch.tensor(v) for k, v in metrics.items()})
-        improved = self.best is None or scores["stsb_spearman"] > self.best
+        improved = candidate and (self.best is None or scores["stsb_spearman"] > self.best)
         log.info("step %d: STS-B dev %.2f, align %.3f, uniform %.3f%s", step, scores["stsb_spearman"],
                  scores["align"], scores["uniform"], " (best)" if improved else "")
         if improved:
@@ -87,6 +98,15 @@ class STSDevCallback(Callback):
             self.history_path.parent.mkdir(parents=True, exist_ok=True)
             with open(self.history_path, "a") as fh:
                 fh.write(json.dumps({"step": step, **scores, "best": improved}) + "\n")
+
+    def on_train_start(self, trainer, pl_module) -> None:
+        total = trainer.estimated_stepping_batches
+        if self.min_evaluations and 0 < total < float("inf") and total < self.min_evaluations * self.every_n_steps:
+            self.every_n_steps = max(1, math.ceil(total / self.min_evaluations))
+            log.info("STS-B dev every %d steps (%d steps in all, callbacks.sts_dev.min_evaluations=%d)",
+                     self.every_n_steps, total, self.min_evaluations)
+        if self.at_start and trainer.global_step == 0 and not trainer.fast_dev_run:
+            self._evaluate(trainer, pl_module, candidate=False)
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         if trainer.global_step > 0 and trainer.global_step % self.every_n_steps == 0:

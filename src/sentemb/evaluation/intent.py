@@ -20,6 +20,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
 from sentemb.data.intent_readers import INTENT_SETS, read_intent_set
+from sentemb.errors import SettingError
 from sentemb.evaluation.sts import Encode, encode_unique
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ def sample_few_shot(labels: Sequence, k: int, rng: np.random.Generator) -> np.nd
     Raises ValueError naming the class when one has fewer than k examples.
     """
     if k < 1:
-        raise ValueError(f"few-shot k must be >= 1, got {k}")
+        raise SettingError(f"few-shot k must be >= 1, got {k}")
     labels = np.asarray(labels)
     picked = []
     for cls in np.unique(labels):
@@ -76,13 +77,13 @@ class IntentEvaluator:
             sets = (sets,)
         unknown = [s for s in sets if s not in INTENT_SETS]
         if unknown or not sets:
-            raise ValueError(f"eval.intent.sets: unknown {unknown} (or none given); expected some of {INTENT_SETS}")
+            raise SettingError(f"eval.intent.sets: unknown {unknown} (or none given); expected some of {INTENT_SETS}")
         shots = tuple(int(k) for k in shots)
         if any(k < 1 for k in shots) or n_seeds < 1 or C <= 0 or max_iter < 1:
-            raise ValueError(f"eval.intent: shots must be >= 1, n_seeds >= 1, C > 0, max_iter >= 1; got "
+            raise SettingError(f"eval.intent: shots must be >= 1, n_seeds >= 1, C > 0, max_iter >= 1; got "
                              f"{shots}, {n_seeds}, {C}, {max_iter}")
         if not shots and not full:
-            raise ValueError("eval.intent: nothing to do (shots=[] and full=false)")
+            raise SettingError("eval.intent: nothing to do (shots=[] and full=false)")
         self.shots, self.n_seeds, self.full = shots, n_seeds, full
         self.C, self.max_iter, self.normalize = C, max_iter, normalize
         self.data = {name: (read_intent_set(data_dir, name, "train"), read_intent_set(data_dir, name, "test"))

@@ -17,6 +17,7 @@ import numpy as np
 
 from sentemb.data.clustering_readers import LabelledTexts
 from sentemb.data.intent_readers import read_banking77, read_clinc150, read_snips
+from sentemb.errors import SettingError
 from sentemb.evaluation.sts import Encode, encode_unique
 
 TASKS = ("banking77", "clinc150", "snips")
@@ -32,7 +33,7 @@ def load_intent_task(data_dir: str | Path, task: str) -> tuple[LabelledTexts, La
         return read_clinc150(path, "train"), read_clinc150(path, "test")
     if task == "snips":
         return read_snips(en / "snips", "train"), read_snips(en / "snips", "test")
-    raise ValueError(f"unknown intent task {task!r}; expected one of {TASKS}")
+    raise SettingError(f"unknown intent task {task!r}; expected one of {TASKS}")
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -61,9 +62,9 @@ class NearestCentroidEvaluator:
             tasks = (tasks,)
         unknown = [t for t in tasks if t not in TASKS]
         if unknown or not tasks:
-            raise ValueError(f"unknown intent tasks {unknown} (or none given); expected some of {TASKS}")
+            raise SettingError(f"unknown intent tasks {unknown} (or none given); expected some of {TASKS}")
         if max_train_per_label is not None and max_train_per_label < 1:
-            raise ValueError(f"max_train_per_label must be >= 1 or null, got {max_train_per_label}")
+            raise SettingError(f"max_train_per_label must be >= 1 or null, got {max_train_per_label}")
         self.max_train_per_label, self.seed = max_train_per_label, seed
         self.data = {t: self._subsample(*load_intent_task(data_dir, t)) for t in tasks}
 

@@ -21,6 +21,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from sentemb.data.errors import DataFormatError
+
 __all__ = ["plot_align_uniform", "plot_dev_curves", "plot_scores", "plot_sweep", "read_history"]
 
 
@@ -33,7 +35,7 @@ def read_history(path: str | Path) -> list[dict]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as err:
-            raise ValueError(f"{path}:{lineno}: not a JSON line ({err.msg})") from None
+            raise DataFormatError(f"{path}:{lineno}: not a JSON line ({err.msg})") from None
         by_step[int(record.get("step", lineno))] = record
     return [by_step[s] for s in sorted(by_step)]
 

@@ -17,6 +17,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from sentemb.data.sts_readers import STS_YEARS, SentencePairs, read_sick, read_sts_year, read_stsb, sick_path
+from sentemb.errors import SettingError
 
 __all__ = ["AGGREGATIONS", "STS_TASKS", "STSEvaluator", "cosine_rows", "encode_unique", "load_sts_task",
            "spearman_cosine", "stsb_dev_pairs"]
@@ -57,7 +58,7 @@ def load_sts_task(data_dir: str | Path, task: str, stsb_split: str = "test",
         return [read_stsb(sts / "STSBenchmark", stsb_split)]
     if task == "SICKRelatedness":
         return [read_sick(sick_path(data_dir, sick_split))]
-    raise ValueError(f"unknown STS task {task!r}; expected one of {STS_TASKS}")
+    raise SettingError(f"unknown STS task {task!r}; expected one of {STS_TASKS}")
 
 
 def stsb_dev_pairs(data_dir: str | Path) -> SentencePairs:
@@ -92,9 +93,9 @@ class STSEvaluator:
             tasks = (tasks,)
         unknown = [t for t in tasks if t not in STS_TASKS]
         if unknown or not tasks:
-            raise ValueError(f"unknown STS tasks {unknown} (or none given); expected some of {STS_TASKS}")
+            raise SettingError(f"unknown STS tasks {unknown} (or none given); expected some of {STS_TASKS}")
         if aggregation not in AGGREGATIONS:
-            raise ValueError(f"unknown aggregation {aggregation!r}; expected one of {AGGREGATIONS}")
+            raise SettingError(f"unknown aggregation {aggregation!r}; expected one of {AGGREGATIONS}")
         self.data_dir = Path(data_dir)
         self.tasks = tuple(tasks)
         self.aggregation = aggregation

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from sentemb.data.zh_readers import ZH_SCORE_RANGES, ZH_TASKS, read_zh_pairs, zh_task_path
+from sentemb.errors import SettingError
 from sentemb.evaluation.sts import Encode, encode_unique, spearman_cosine
 
 __all__ = ["ZH_METRIC_NAMES", "ChineseSTSEvaluator"]
@@ -31,7 +32,7 @@ class ChineseSTSEvaluator:
             tasks = (tasks,)
         unknown = [t for t in tasks if t not in ZH_TASKS]
         if unknown or not tasks:
-            raise ValueError(f"eval.sts_zh.tasks: unknown {unknown} (or none given); expected some of {ZH_TASKS}")
+            raise SettingError(f"eval.sts_zh.tasks: unknown {unknown} (or none given); expected some of {ZH_TASKS}")
         self.split = split
         self.data = {}
         for task in tasks:

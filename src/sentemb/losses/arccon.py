@@ -22,6 +22,7 @@ import math
 import torch
 from torch import Tensor, nn
 
+from sentemb.errors import SettingError
 from sentemb.losses.infonce import check_temperature, multi_positive_info_nce
 from sentemb.samplers.pairs import ContrastivePairs
 
@@ -39,7 +40,7 @@ def check_margin(margin: float, name: str = "loss.margin", upper: float = MAX_MA
     """A margin in radians in [0, upper]; the error names the setting and the allowed range."""
     margin = float(margin)
     if not (0.0 <= margin <= upper) or math.isnan(margin):
-        raise ValueError(f"{name} must be an angle in radians in [0, {upper:.4f}] (0 to {math.degrees(upper):g} "
+        raise SettingError(f"{name} must be an angle in radians in [0, {upper:.4f}] (0 to {math.degrees(upper):g} "
                          f"degrees; the paper uses pi/18 = 0.1745), got {margin}")
     return margin
 
@@ -64,7 +65,7 @@ class ArcConLoss(nn.Module):
         self.temperature = check_temperature(temperature)
         self.margin = check_margin(margin)
         if not 0.0 < eps < 0.1:
-            raise ValueError(f"loss.eps must be in (0, 0.1), got {eps}")
+            raise SettingError(f"loss.eps must be in (0, 0.1), got {eps}")
         self.eps = float(eps)
 
     def logits(self, pairs: ContrastivePairs) -> Tensor:

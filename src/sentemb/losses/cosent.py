@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from sentemb.errors import SettingError
 from sentemb.losses.pair_inputs import aligned_pairs
 from sentemb.samplers.pairs import ContrastivePairs
 
@@ -29,7 +30,7 @@ class CoSENTLoss(nn.Module):
     def __init__(self, scale: float = 20.0):
         super().__init__()
         if not scale > 0:
-            raise ValueError(f"loss.scale must be > 0, got {scale}")
+            raise SettingError(f"loss.scale must be > 0, got {scale}")
         self.scale = float(scale)
 
     def forward(self, pairs: ContrastivePairs) -> Tensor:

@@ -24,6 +24,7 @@ import torch
 from lightning.pytorch.utilities import rank_zero_warn
 from torch import Tensor
 
+from sentemb.errors import SettingError
 from sentemb.samplers.pairs import ContrastivePairs
 
 
@@ -33,7 +34,7 @@ def debiased_terms(logits: Tensor, positive_mask: Tensor, negative_weight: Tenso
     0 <= tau_plus < 1 -> (scalar mean loss over the anchors that have a positive, (N, M) bool: the
     (anchor, positive) terms whose negative term is at the clamp N e^(-1/tau))."""
     if not 0.0 <= tau_plus < 1.0:
-        raise ValueError(f"sampler.tau_plus must be in [0, 1), got {tau_plus}")
+        raise SettingError(f"sampler.tau_plus must be in [0, 1), got {tau_plus}")
     negatives = ~positive_mask
     weight = torch.ones_like(logits) if negative_weight is None else negative_weight.to(logits.dtype)
     weight = weight.masked_fill(~negatives, 0.0)

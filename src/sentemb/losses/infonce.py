@@ -18,6 +18,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from sentemb.errors import SettingError
 from sentemb.losses.debiased import ClampMonitor
 from sentemb.losses.hard_negatives import own_hard_negative_mask
 from sentemb.samplers.pairs import ContrastivePairs
@@ -25,7 +26,7 @@ from sentemb.samplers.pairs import ContrastivePairs
 
 def check_temperature(temperature: float) -> float:
     if not temperature > 0:
-        raise ValueError(f"loss.temperature must be > 0, got {temperature}")
+        raise SettingError(f"loss.temperature must be > 0, got {temperature}")
     return float(temperature)
 
 

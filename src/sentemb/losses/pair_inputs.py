@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from torch import Tensor
 
+from sentemb.errors import SettingError
 from sentemb.samplers.pairs import ContrastivePairs
 
 
@@ -14,13 +15,13 @@ def aligned_pairs(pairs: ContrastivePairs, loss_name: str) -> tuple[Tensor, Tens
     such pairs from two-view batches with labels (data=stsb_train, snli_pairs, pair_csv).
     """
     if pairs.pair_labels is None:
-        raise ValueError(
+        raise SettingError(
             f"loss={loss_name} needs a label per pair (pair_labels) but the sampler gave none: use "
             "sampler=paired with labelled pair data (data=stsb_train, snli_pairs or pair_csv)"
         )
     u, v = pairs.anchors, pairs.candidates
     if u.shape != v.shape:
-        raise ValueError(
+        raise SettingError(
             f"loss={loss_name} needs row-aligned pairs (anchors and candidates of the same shape), got "
             f"{tuple(u.shape)} and {tuple(v.shape)}: use sampler=paired"
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from sentemb.errors import SettingError
 from sentemb.losses.pair_inputs import aligned_pairs
 from sentemb.samplers.pairs import ContrastivePairs
 
@@ -33,7 +34,7 @@ class SoftmaxClassifierLoss(nn.Module):
     def __init__(self, num_labels: int = 3, embedding_dim: int | None = None):
         super().__init__()
         if num_labels < 2:
-            raise ValueError(f"loss.num_labels must be >= 2, got {num_labels}")
+            raise SettingError(f"loss.num_labels must be >= 2, got {num_labels}")
         self.num_labels = int(num_labels)
         self.classifier: nn.Linear | None = None
         if embedding_dim is not None:
@@ -43,7 +44,7 @@ class SoftmaxClassifierLoss(nn.Module):
         """Build the (3*dim -> num_labels) classifier; a no-op if it exists with that size."""
         if self.classifier is not None:
             if self.classifier.in_features != 3 * dim:
-                raise ValueError(f"loss.embedding_dim={self.classifier.in_features // 3} but the encoder gives "
+                raise SettingError(f"loss.embedding_dim={self.classifier.in_features // 3} but the encoder gives "
                                  f"{dim}-dimensional embeddings")
             return
         self.classifier = nn.Linear(3 * int(dim), self.num_labels)
@@ -58,9 +59,9 @@ class SoftmaxClassifierLoss(nn.Module):
     def forward(self, pairs: ContrastivePairs) -> Tensor:
         u, v, labels = aligned_pairs(pairs, "sbert_softmax")
         if labels.is_floating_point():
-            raise ValueError("loss=sbert_softmax needs integer class labels (NLI), got float scores: use "
+            raise SettingError("loss=sbert_softmax needs integer class labels (NLI), got float scores: use "
                              "loss=cosine_regression or loss=cosent for scored pairs")
         if labels.numel() and (labels.min() < 0 or labels.max() >= self.num_labels):
-            raise ValueError(f"loss=sbert_softmax: labels must be in [0, {self.num_labels}), got "
+            raise SettingError(f"loss=sbert_softmax: labels must be in [0, {self.num_labels}), got "
                              f"[{int(labels.min())}, {int(labels.max())}]; set loss.num_labels")
         return nn.functional.cross_entropy(self.logits(u, v), labels)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from sentemb.errors import SettingError
 from sentemb.losses.hard_negatives import own_hard_negative_mask
 from sentemb.samplers.pairs import ContrastivePairs
 
@@ -43,11 +44,11 @@ class TripletLoss(nn.Module):
     def __init__(self, margin: float = 1.0, distance: str = "euclidean", negatives: str = "own"):
         super().__init__()
         if margin < 0:
-            raise ValueError(f"loss.margin must be >= 0, got {margin}")
+            raise SettingError(f"loss.margin must be >= 0, got {margin}")
         if distance not in DISTANCES:
-            raise ValueError(f"loss.distance must be one of {DISTANCES}, got {distance!r}")
+            raise SettingError(f"loss.distance must be one of {DISTANCES}, got {distance!r}")
         if negatives not in NEGATIVES:
-            raise ValueError(f"loss.negatives must be one of {NEGATIVES}, got {negatives!r}")
+            raise SettingError(f"loss.negatives must be one of {NEGATIVES}, got {negatives!r}")
         self.margin, self.distance, self.negatives = float(margin), distance, negatives
         self.requires_hard_negatives = negatives == "own"
         self.setting = f"loss.negatives={negatives}"
@@ -56,7 +57,7 @@ class TripletLoss(nn.Module):
         n, m = pairs.positive_mask.shape
         if self.negatives == "own":
             if m == n:
-                raise ValueError("loss=triplet with loss.negatives=own needs hard negatives: NLI triplets "
+                raise SettingError("loss=triplet with loss.negatives=own needs hard negatives: NLI triplets "
                                  "(data=nli_sample, nli, triplet_csv) with sampler=in_batch; or set "
                                  "loss.negatives=all or hardest for in-batch negatives")
             return own_hard_negative_mask(n, m, pairs.positive_mask.device) & ~pairs.positive_mask

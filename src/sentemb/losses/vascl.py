@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
+from sentemb.errors import SettingError
 from sentemb.losses.infonce import InfoNCELoss, check_temperature
 from sentemb.losses.virtual_augment import (
     adversarial_direction,
@@ -53,15 +54,15 @@ class VaSCLLoss(nn.Module):
         super().__init__()
         self.temperature = check_temperature(temperature)
         if not eps >= 0:
-            raise ValueError(f"loss.eps must be >= 0, got {eps}")
+            raise SettingError(f"loss.eps must be >= 0, got {eps}")
         if perturbation not in PERTURBATIONS:
-            raise ValueError(f"loss.perturbation must be one of {PERTURBATIONS}, got {perturbation!r}")
+            raise SettingError(f"loss.perturbation must be one of {PERTURBATIONS}, got {perturbation!r}")
         if xi is not None and not xi > 0:
-            raise ValueError(f"loss.xi must be > 0 or null (= loss.eps), got {xi}")
+            raise SettingError(f"loss.xi must be > 0 or null (= loss.eps), got {xi}")
         if int(n_samples) != n_samples or n_samples < 1:
-            raise ValueError(f"loss.n_samples must be a positive integer, got {n_samples}")
+            raise SettingError(f"loss.n_samples must be a positive integer, got {n_samples}")
         if not virtual_weight >= 0:
-            raise ValueError(f"loss.virtual_weight must be >= 0, got {virtual_weight}")
+            raise SettingError(f"loss.virtual_weight must be >= 0, got {virtual_weight}")
         self.eps, self.perturbation, self.xi = float(eps), perturbation, xi
         self.n_samples, self.virtual_weight = int(n_samples), float(virtual_weight)
         self.info_nce = InfoNCELoss(temperature)
@@ -75,7 +76,7 @@ class VaSCLLoss(nn.Module):
 
     def virtual_term(self, pairs: ContrastivePairs) -> Tensor:
         if pairs.neighbours is None:
-            raise ValueError("loss=vascl needs the sampler's neighbourhoods: use sampler=knn")
+            raise SettingError("loss=vascl needs the sampler's neighbourhoods: use sampler=knn")
         anchors = pairs.anchors
         virtual = anchors + self.eps * self.direction(anchors, pairs.neighbours).detach()
         return bi_neighbourhood_loss(anchors, virtual, pairs.neighbours, self.temperature)

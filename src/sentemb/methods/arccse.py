@@ -31,6 +31,7 @@ from torch.utils.data import get_worker_info
 
 from sentemb.data.batches import Batch, DropoutPairBuilder, pad_sequences
 from sentemb.data.masked_span import SpanMasker
+from sentemb.errors import SettingError
 from sentemb.losses.arccon import clamped_arccos
 from sentemb.methods.objectives import AuxiliaryObjective, AuxiliaryTerm, dropout_off
 
@@ -45,11 +46,11 @@ def resolve_mask_token_id(tokenizer, mask_token: str | None) -> int:
     """The id of `mask_token` (default: the tokenizer's own mask token), with an error naming the setting."""
     token = mask_token if mask_token is not None else tokenizer.mask_token
     if token is None:
-        raise ValueError(f"the tokenizer {type(tokenizer).__name__} has no mask token: set "
+        raise SettingError(f"the tokenizer {type(tokenizer).__name__} has no mask token: set "
                          "model.batch_builder.mask_token to a token of its vocabulary")
     token_id = tokenizer.convert_tokens_to_ids(token)
     if token_id is None or (token_id == tokenizer.unk_token_id and token != tokenizer.unk_token):
-        raise ValueError(f"model.batch_builder.mask_token={token!r} is not in the tokenizer's vocabulary")
+        raise SettingError(f"model.batch_builder.mask_token={token!r} is not in the tokenizer's vocabulary")
     return int(token_id)
 
 
@@ -102,7 +103,7 @@ class ArcCSEBatchBuilder:
     def triplet_block(batch: Batch) -> tuple[Tensor, Tensor]:
         """(ids (B, 3, L), mask (B, 3, L)) of an ArcCSE batch, with an error for batches of other builders."""
         if not batch.extra or TRIPLET_IDS not in batch.extra:
-            raise ValueError("the triplet objective needs masked-span triplets in the batch: use "
+            raise SettingError("the triplet objective needs masked-span triplets in the batch: use "
                              "model.batch_builder._target_=sentemb.methods.arccse.ArcCSEBatchBuilder "
                              "(model=arccse does)")
         return batch.extra[TRIPLET_IDS], batch.extra[TRIPLET_MASK]
@@ -131,7 +132,7 @@ def check_margin(margin: float, distance: str) -> float:
     bound = torch.pi if distance == "angle" else 2.0
     margin = float(margin)
     if not -bound <= margin <= bound:
-        raise ValueError(f"{SETTING}.margin must be in [-{bound:.4g}, {bound:.4g}] for distance={distance}, "
+        raise SettingError(f"{SETTING}.margin must be in [-{bound:.4g}, {bound:.4g}] for distance={distance}, "
                          f"got {margin}")
     return margin
 
@@ -160,9 +161,9 @@ class TripleWiseObjective(AuxiliaryObjective):
                  head: bool = True, dropout: bool = False):
         super().__init__(weight, SETTING)
         if pairing not in PAIRINGS:
-            raise ValueError(f"{SETTING}.pairing must be one of {PAIRINGS}, got {pairing!r}")
+            raise SettingError(f"{SETTING}.pairing must be one of {PAIRINGS}, got {pairing!r}")
         if distance not in DISTANCES:
-            raise ValueError(f"{SETTING}.distance must be one of {DISTANCES}, got {distance!r}")
+            raise SettingError(f"{SETTING}.distance must be one of {DISTANCES}, got {distance!r}")
         self.margin = check_margin(margin, distance)
         self.pairing, self.distance = pairing, distance
         self.head, self.dropout = bool(head), bool(dropout)

@@ -23,6 +23,7 @@ from sentemb.distributed import (
 )
 from sentemb.encoder.backbone import Backbone
 from sentemb.encoder.sentence_encoder import SentenceEncoder
+from sentemb.errors import SettingError
 from sentemb.methods.activity import ActivityMonitor, setting_of
 from sentemb.methods.faults import non_finite_loss_error
 from sentemb.methods.grad_cache import grad_cache_backward
@@ -92,10 +93,10 @@ class ContrastiveModule(L.LightningModule):
         self.train()
         if grad_cache_chunk_size is not None:
             if auxiliary:
-                raise ValueError("model.grad_cache_chunk_size cannot be combined with auxiliary objectives "
+                raise SettingError("model.grad_cache_chunk_size cannot be combined with auxiliary objectives "
                                  f"({', '.join(auxiliary)}): set one of them to null")
             if grad_cache_chunk_size < 1:
-                raise ValueError(f"model.grad_cache_chunk_size must be >= 1 or null, got {grad_cache_chunk_size}")
+                raise SettingError(f"model.grad_cache_chunk_size must be >= 1 or null, got {grad_cache_chunk_size}")
             self.automatic_optimization = False  # GradCache runs its own backward passes
 
     def embed(self, batch: Batch) -> Tensor:

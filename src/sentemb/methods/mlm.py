@@ -21,6 +21,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from sentemb.data.batches import Batch
+from sentemb.errors import SettingError
 from sentemb.methods.objectives import AuxiliaryObjective, AuxiliaryTerm
 
 log = logging.getLogger(__name__)
@@ -98,9 +99,9 @@ class MLMObjective(AuxiliaryObjective):
     def __init__(self, weight: float = 0.1, mask_prob: float = 0.15, views: str = "all"):
         super().__init__(weight, "model.auxiliary.mlm")
         if not 0.0 < float(mask_prob) < 1.0:
-            raise ValueError(f"model.auxiliary.mlm.mask_prob must be in (0, 1), got {mask_prob}")
+            raise SettingError(f"model.auxiliary.mlm.mask_prob must be in (0, 1), got {mask_prob}")
         if views not in ("all", "first"):
-            raise ValueError(f"model.auxiliary.mlm.views must be 'all' or 'first', got {views!r}")
+            raise SettingError(f"model.auxiliary.mlm.views must be 'all' or 'first', got {views!r}")
         self.mask_prob, self.views = float(mask_prob), views
         self.head: nn.Module | None = None
         self.pretrained_head = False
@@ -110,7 +111,7 @@ class MLMObjective(AuxiliaryObjective):
     def bind(self, encoder) -> None:
         tok = encoder.tokenizer
         if tok.mask_token_id is None:
-            raise ValueError(f"model.auxiliary.mlm: the tokenizer {type(tok).__name__} has no mask token")
+            raise SettingError(f"model.auxiliary.mlm: the tokenizer {type(tok).__name__} has no mask token")
         self.mask_token_id = int(tok.mask_token_id)
         self.vocab_size = int(encoder.model.get_input_embeddings().weight.shape[0])
         self.special_ids = torch.as_tensor(sorted(set(tok.all_special_ids)), dtype=torch.long)

@@ -16,6 +16,8 @@ import copy
 import torch
 from torch import Tensor, nn
 
+from sentemb.errors import SettingError
+
 
 class MomentumEncoder(nn.Module):
     """encoder: the trained SentenceEncoder (copied at construction); momentum m in [0, 1)."""
@@ -23,7 +25,7 @@ class MomentumEncoder(nn.Module):
     def __init__(self, encoder: nn.Module, momentum: float):
         super().__init__()
         if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"sampler.momentum must be in [0, 1) or null, got {momentum}")
+            raise SettingError(f"sampler.momentum must be in [0, 1) or null, got {momentum}")
         self.momentum = float(momentum)
         self.encoder = copy.deepcopy(encoder).requires_grad_(False).eval()
 

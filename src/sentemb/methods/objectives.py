@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 from torch import Tensor, nn
 
+from sentemb.errors import SettingError
+
 
 @dataclass
 class AuxiliaryTerm:
@@ -76,5 +78,5 @@ def dropout_off(module: nn.Module) -> Iterator[None]:
 def check_weight(weight: float, name: str) -> float:
     weight = float(weight)
     if not weight >= 0.0:
-        raise ValueError(f"{name} must be >= 0, got {weight}")
+        raise SettingError(f"{name} must be >= 0, got {weight}")
     return weight

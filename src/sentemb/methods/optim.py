@@ -5,15 +5,17 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from sentemb.errors import SettingError
+
 
 def adamw_linear_schedule(
     module: nn.Module, lr: float, weight_decay: float, warmup_ratio: float, total_steps: int
 ) -> dict:
     """Lightning `configure_optimizers` dict; no weight decay on biases and LayerNorm weights."""
     if lr <= 0:
-        raise ValueError(f"model.lr must be > 0, got {lr}")
+        raise SettingError(f"model.lr must be > 0, got {lr}")
     if not 0 <= warmup_ratio < 1:
-        raise ValueError(f"model.warmup_ratio must be in [0, 1), got {warmup_ratio}")
+        raise SettingError(f"model.warmup_ratio must be in [0, 1), got {warmup_ratio}")
     decay, no_decay = [], []
     for name, param in module.named_parameters():
         if param.requires_grad:

@@ -17,6 +17,7 @@ from typing import Any
 
 from transformers import AutoConfig, AutoModelForMaskedLM, AutoTokenizer
 
+from sentemb.errors import SettingError
 from sentemb.pretraining.made_backbone import check_made_folder
 from sentemb.pretraining.tokenizer import train_wordpiece
 
@@ -29,7 +30,7 @@ def backbone_source(backbone: Any) -> str | None:
         return None
     name = backbone.get("name_or_path")
     if not name:
-        raise ValueError(f"pretraining continues from a folder or Hub name, but this backbone option "
+        raise SettingError(f"pretraining continues from a folder or Hub name, but this backbone option "
                          f"({backbone.get('_target_')}) has no name_or_path; use backbone=null (from scratch, "
                          "model.architecture) or backbone.name_or_path=PATH")
     if backbone.get("how_to_make"):

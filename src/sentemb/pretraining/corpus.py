@@ -9,7 +9,8 @@ Sources (under the data root, `$SENTEMB_DATA_DIR`; read with sentemb.data's read
     intents       training utterances of Banking77, CLINC150 (in scope) and SNIPS
     stc           the texts of StackOverflow, Biomedical, SearchSnippets (the clustering evaluation's texts,
                   unlabelled: transductive, as domain-adaptive pretraining on an evaluation domain)
-    wordnet       WordNet 3.0 glosses and usage examples (needs `make install-wordnet`)
+    wordnet       WordNet 3.0 glosses and usage examples (needs `make install-wordnet`, root; on a machine
+                  without it the source is skipped with one warning saying how to add it)
 plus any one-sentence-a-line text files (`files`), for domain-adaptive pretraining on a user's corpus.
 
 Evaluation text is removed (`exclude`): every line whose normalised form (lower-cased, whitespace
@@ -33,6 +34,7 @@ from sentemb.data.intent_readers import INTENT_SETS, read_intent_set
 from sentemb.data.nli import read_snli
 from sentemb.data.sts_readers import STS_YEARS, read_sick, read_sts_year, read_stsb, sick_path
 from sentemb.data.text_reader import read_text_lines
+from sentemb.errors import SettingError
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +51,8 @@ def _pairs(p) -> list[str]:
     return [*p.sentences1, *p.sentences2]
 
 
-def read_source(name: str, data_dir: str | Path, wordnet_dir: str | None = None) -> list[str]:
-    """The texts of one of SOURCES under `data_dir`."""
+def read_source(name: str, data_dir: str | Path, wordnet_dir: str | None = None) -> list[str] | None:
+    """The texts of one of SOURCES under `data_dir`; None for a source that is not installed (wordnet)."""
     en = Path(data_dir) / "en"
     readers: dict[str, Callable[[], list[str]]] = {
         "wiki1m_head": lambda: read_text_lines(en / "wiki1m_head.txt").sentences,
@@ -62,7 +64,7 @@ def read_source(name: str, data_dir: str | Path, wordnet_dir: str | None = None)
         "wordnet": lambda: _wordnet(wordnet_dir),
     }
     if name not in readers:
-        raise ValueError(f"corpus.sources: unknown source {name!r}; expected some of {SOURCES}")
+        raise SettingError(f"corpus.sources: unknown source {name!r}; expected some of {SOURCES}")
     return readers[name]()
 
 
@@ -71,9 +73,15 @@ def _snli(folder: Path) -> list[str]:
     return [*pairs.premises, *pairs.hypotheses]
 
 
-def _wordnet(folder: str | None) -> list[str]:
-    from sentemb.pretraining.wordnet_text import read_wordnet_texts
+def _wordnet(folder: str | None) -> list[str] | None:
+    from sentemb.pretraining.wordnet_text import missing_wordnet, read_wordnet_texts
 
+    problem = missing_wordnet(folder)
+    if problem:  # a system package (no pip wheel carries the database): skipped, not an error
+        log.warning("corpus source 'wordnet' skipped: %s. To add it: `make install-wordnet` (apt-get install "
+                    "wordnet-base, needs root), or point corpus.wordnet_dir / SENTEMB_WORDNET_DIR at a WordNet 3.0 "
+                    "dict folder; drop 'wordnet' from corpus.sources to silence this", problem)
+        return None
     return read_wordnet_texts(folder)
 
 
@@ -88,7 +96,7 @@ def evaluation_texts(kind: str, data_dir: str | Path) -> list[str]:
         return [t for n in INTENT_SETS for t in read_intent_set(data_dir, n, "test").texts]
     if kind == "clustering":
         return read_source("stc", data_dir)
-    raise ValueError(f"corpus.exclude: unknown evaluation family {kind!r}; expected some of {EXCLUDES}")
+    raise SettingError(f"corpus.exclude: unknown evaluation family {kind!r}; expected some of {EXCLUDES}")
 
 
 @dataclass
@@ -106,7 +114,7 @@ def build_corpus(data_dir: str | Path, sources: Sequence[str] = SOURCES, files: 
                  wordnet_dir: str | None = None) -> Corpus:
     """Read, deduplicate, drop evaluation text, shuffle (seeded) and split; see the module docstring."""
     if not 0.0 < float(heldout_fraction) < 1.0:
-        raise ValueError(f"corpus.heldout_fraction must be in (0, 1), got {heldout_fraction}")
+        raise SettingError(f"corpus.heldout_fraction must be in (0, 1), got {heldout_fraction}")
     banned = {normalise(t) for kind in exclude for t in evaluation_texts(kind, data_dir)}
     named = [(name, read_source(name, data_dir, wordnet_dir)) for name in sources]
     named += [(str(f), read_text_lines(f).sentences) for f in files]
@@ -114,6 +122,9 @@ def build_corpus(data_dir: str | Path, sources: Sequence[str] = SOURCES, files: 
     lines: list[str] = []
     stats: dict = {"sources": {}, "excluded_families": list(exclude), "evaluation_sentences": len(banned)}
     for name, texts in named:
+        if texts is None:
+            stats["sources"][name] = {"skipped": "not installed"}
+            continue
         kept = dropped_eval = 0
         for text in texts:
             key = normalise(text)
@@ -128,7 +139,7 @@ def build_corpus(data_dir: str | Path, sources: Sequence[str] = SOURCES, files: 
         stats["sources"][name] = {"read": len(texts), "kept": kept, "dropped_as_evaluation_text": dropped_eval}
         log.info("corpus %s: %d read, %d kept, %d dropped as evaluation text", name, len(texts), kept, dropped_eval)
     if len(lines) < 2:
-        raise ValueError(f"the pretraining corpus has {len(lines)} line(s) after deduplication and removing "
+        raise SettingError(f"the pretraining corpus has {len(lines)} line(s) after deduplication and removing "
                          "evaluation text; check corpus.sources / corpus.files")
     order = np.random.default_rng(seed).permutation(len(lines))
     if max_lines:

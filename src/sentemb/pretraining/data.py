@@ -23,6 +23,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 from sentemb.data.resumable import ResumableShuffleSampler
+from sentemb.errors import SettingError
 from sentemb.pretraining.packing import block_batch, pack_blocks, pad_rows, sentence_rows
 
 log = logging.getLogger(__name__)
@@ -65,15 +66,15 @@ class MLMDataModule(L.LightningDataModule):
         super().__init__()
         for name in ("cls_token_id", "sep_token_id", "pad_token_id"):
             if getattr(tokenizer, name) is None:
-                raise ValueError(f"MLM pretraining needs a tokenizer with {name[:-9]} token; "
+                raise SettingError(f"MLM pretraining needs a tokenizer with {name[:-9]} token; "
                                  f"{type(tokenizer).__name__} has none")
         if int(batch_size) < 1:
-            raise ValueError(f"batching.batch_size must be >= 1, got {batch_size}")
+            raise SettingError(f"batching.batch_size must be >= 1, got {batch_size}")
         self.train_lines, self.heldout_lines, self.tokenizer = list(train_lines), list(heldout_lines), tokenizer
         self.max_length, self.batch_size, self.eval_batch_size = int(max_length), int(batch_size), int(eval_batch_size)
         self.packing, self.num_workers = bool(packing), int(num_workers)
         if int(group_by_length) < 0 or (group_by_length and packing):
-            raise ValueError(f"batching.group_by_length={group_by_length}: must be >= 0, and 0 with batching.packing=true "
+            raise SettingError(f"batching.group_by_length={group_by_length}: must be >= 0, and 0 with batching.packing=true "
                              "(blocks all have the same length)")
         self.group_by_length, self.seed = int(group_by_length), int(seed)
         self.train_set: Dataset | None = None

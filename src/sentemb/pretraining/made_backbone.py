@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sentemb.encoder.backbone import WEIGHT_FILES, Backbone, load_backbone
+from sentemb.errors import MissingFileError
 
 
 def check_made_folder(name_or_path: str, how_to_make: str) -> Path:
@@ -17,7 +18,7 @@ def check_made_folder(name_or_path: str, how_to_make: str) -> Path:
     makes it."""
     path = Path(str(name_or_path)).expanduser()
     if not (path / "config.json").is_file() or not any((path / f).exists() for f in WEIGHT_FILES):
-        raise FileNotFoundError(
+        raise MissingFileError(
             f"no pretrained base at '{path}' (backbone.name_or_path; looked for config.json and "
             f"{' / '.join(WEIGHT_FILES)}). Make it with:\n    {how_to_make}\n"
             "(or `make pretrain-offline`), set SENTEMB_MODELS_DIR to the folder holding mini_offline/, or point "

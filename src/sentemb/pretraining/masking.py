@@ -18,6 +18,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from sentemb.errors import SettingError
+
 
 def word_start_table(vocab: dict[str, int], size: int) -> Tensor:
     """(size,) bool: True for ids whose token starts a word. Raises ValueError for a vocabulary whose word
@@ -33,7 +35,7 @@ def word_start_table(vocab: dict[str, int], size: int) -> Tensor:
         def starts(t):
             return t.startswith("▁")
     else:
-        raise ValueError("masking.whole_word=true: cannot tell word starts in this vocabulary (no WordPiece "
+        raise SettingError("masking.whole_word=true: cannot tell word starts in this vocabulary (no WordPiece "
                          "'##', byte-level BPE 'Ġ' or SentencePiece '▁' marks); set masking.whole_word=false")
     table = torch.ones(size, dtype=torch.bool)
     for token, idx in vocab.items():
@@ -94,9 +96,9 @@ class Masker(nn.Module):
                  whole_word: bool = False):
         super().__init__()
         if not 0.0 < float(mask_prob) < 1.0:
-            raise ValueError(f"masking.mask_prob must be in (0, 1), got {mask_prob}")
+            raise SettingError(f"masking.mask_prob must be in (0, 1), got {mask_prob}")
         if mask_replace < 0 or random_replace < 0 or mask_replace + random_replace > 1:
-            raise ValueError(f"masking.mask_replace ({mask_replace}) and masking.random_replace ({random_replace}) "
+            raise SettingError(f"masking.mask_replace ({mask_replace}) and masking.random_replace ({random_replace}) "
                              "must be >= 0 and add up to at most 1 (the rest stay unchanged)")
         self.mask_prob, self.mask_replace, self.random_replace = float(mask_prob), float(mask_replace), float(
             random_replace)
@@ -125,7 +127,7 @@ class Masker(nn.Module):
     @classmethod
     def for_tokenizer(cls, tokenizer, vocab_size: int, **settings) -> Masker:
         if tokenizer.mask_token_id is None:
-            raise ValueError(f"MLM pretraining needs a mask token; the tokenizer {type(tokenizer).__name__} has none")
+            raise SettingError(f"MLM pretraining needs a mask token; the tokenizer {type(tokenizer).__name__} has none")
         return cls(list(tokenizer.all_special_ids), tokenizer.get_vocab(), vocab_size, tokenizer.mask_token_id,
                    **settings)
 

@@ -24,6 +24,7 @@ from lightning.pytorch.callbacks import Timer
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from sentemb.errors import SettingError
 from sentemb.pretraining.masking import Masker
 from sentemb.pretraining.schedule import BudgetSchedule, budget_progress
 
@@ -39,7 +40,7 @@ def mlm_adamw(model: nn.Module, optim: dict) -> torch.optim.AdamW:
     """AdamW over `model`'s trainable parameters, without weight decay on biases and norms (BERT's recipe);
     `optim`: lr, weight_decay (0.01), betas ((0.9, 0.98)), eps (1e-6)."""
     if float(optim["lr"]) <= 0:
-        raise ValueError(f"optim.lr must be > 0, got {optim['lr']}")
+        raise SettingError(f"optim.lr must be > 0, got {optim['lr']}")
     decay, no_decay = [], []
     for name, param in model.named_parameters():
         if param.requires_grad:

@@ -18,6 +18,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from sentemb.errors import SettingError
+
 
 def pack_blocks(sequences: Sequence[Sequence[int]], block_length: int, cls_id: int, sep_id: int,
                 pad_id: int) -> tuple[Tensor, Tensor]:
@@ -27,7 +29,7 @@ def pack_blocks(sequences: Sequence[Sequence[int]], block_length: int, cls_id: i
     the stream does not fill it (its length says how much is real). Empty sequences are skipped.
     """
     if block_length < 2:
-        raise ValueError(f"batching.max_length must be >= 2 for packing (a [CLS] and a token), got {block_length}")
+        raise SettingError(f"batching.max_length must be >= 2 for packing (a [CLS] and a token), got {block_length}")
     parts = [np.append(np.asarray(s, dtype=np.int64), sep_id) for s in sequences if len(s)]
     if not parts:
         raise ValueError("pack_blocks: no non-empty token sequence to pack")
@@ -45,7 +47,7 @@ def pack_blocks(sequences: Sequence[Sequence[int]], block_length: int, cls_id: i
 def sentence_rows(sequences: Sequence[Sequence[int]], max_length: int, cls_id: int, sep_id: int) -> list[Tensor]:
     """`[cls] + s[: max_length - 2] + [sep]` for every non-empty sequence (1-D long tensors)."""
     if max_length < 3:
-        raise ValueError(f"batching.max_length must be >= 3 without packing, got {max_length}")
+        raise SettingError(f"batching.max_length must be >= 3 without packing, got {max_length}")
     return [torch.as_tensor([cls_id, *list(s)[: max_length - 2], sep_id], dtype=torch.long)
             for s in sequences if len(s)]
 

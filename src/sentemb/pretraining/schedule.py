@@ -16,16 +16,18 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from sentemb.errors import SettingError
+
 SHAPES = ("linear", "cosine", "constant")
 
 
 def check_schedule(name: str, warmup_steps: int, min_ratio: float) -> None:
     if name not in SHAPES:
-        raise ValueError(f"optim.schedule must be one of {SHAPES}, got {name!r}")
+        raise SettingError(f"optim.schedule must be one of {SHAPES}, got {name!r}")
     if int(warmup_steps) < 0:
-        raise ValueError(f"optim.warmup_steps must be >= 0, got {warmup_steps}")
+        raise SettingError(f"optim.warmup_steps must be >= 0, got {warmup_steps}")
     if not 0.0 <= float(min_ratio) <= 1.0:
-        raise ValueError(f"optim.min_lr_ratio must be in [0, 1], got {min_ratio}")
+        raise SettingError(f"optim.min_lr_ratio must be in [0, 1], got {min_ratio}")
 
 
 def shape(name: str, progress: float, min_ratio: float) -> float:

@@ -15,6 +15,9 @@ from pathlib import Path
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 from transformers import BertTokenizerFast, PreTrainedTokenizerBase
 
+from sentemb.errors import SettingError
+from sentemb.progress import interactive
+
 log = logging.getLogger(__name__)
 
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")  # ids 0-4
@@ -28,13 +31,14 @@ def train_wordpiece(sentences: Iterable[str], vocab_size: int = 16000, lowercase
     give fewer. `min_frequency`: a merge must be seen this often.
     """
     if int(vocab_size) <= len(SPECIAL_TOKENS):
-        raise ValueError(f"tokenizer.vocab_size must exceed the {len(SPECIAL_TOKENS)} special tokens, got {vocab_size}")
+        raise SettingError(f"tokenizer.vocab_size must exceed the {len(SPECIAL_TOKENS)} special tokens, got {vocab_size}")
     tok = Tokenizer(models.WordPiece(unk_token="[UNK]", continuing_subword_prefix="##"))
     tok.normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True, strip_accents=None,
                                                 lowercase=bool(lowercase))
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     trainer = trainers.WordPieceTrainer(vocab_size=int(vocab_size), min_frequency=int(min_frequency),
-                                        special_tokens=list(SPECIAL_TOKENS), continuing_subword_prefix="##")
+                                        special_tokens=list(SPECIAL_TOKENS), continuing_subword_prefix="##",
+                                        show_progress=interactive())  # no TTY: no blank progress lines
     tok.train_from_iterator(sentences, trainer=trainer)
     cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(

@@ -12,19 +12,26 @@ from pathlib import Path
 
 from sentemb.augment.wordnet import POS_FILES, default_wordnet_dir
 from sentemb.data.textio import read_lines
+from sentemb.errors import MissingFileError
+
+
+def missing_wordnet(folder: str | Path | None = None) -> str | None:
+    """None when the four data files are in `folder` (default: $SENTEMB_WORDNET_DIR or /usr/share/wordnet), else
+    what is missing where, e.g. "no WordNet 3.0 database in '/usr/share/wordnet' (missing data.noun, ...)"."""
+    folder = Path(folder or default_wordnet_dir()).expanduser()
+    missing = [f"data.{name}" for name in POS_FILES.values() if not (folder / f"data.{name}").is_file()]
+    return f"no WordNet 3.0 database in '{folder}' (missing {', '.join(missing)})" if missing else None
 
 
 def wordnet_files(folder: str | Path | None = None) -> list[Path]:
-    """The four data files; FileNotFoundError naming the folder and how to install them when one is missing."""
+    """The four data files; MissingFileError naming the folder and how to install them when one is missing."""
+    problem = missing_wordnet(folder)
+    if problem:
+        raise MissingFileError(
+            f"corpus source 'wordnet': {problem}: `make install-wordnet` (apt-get install wordnet-base), set "
+            "corpus.wordnet_dir / SENTEMB_WORDNET_DIR, or drop 'wordnet' from corpus.sources")
     folder = Path(folder or default_wordnet_dir()).expanduser()
-    files = [folder / f"data.{name}" for name in POS_FILES.values()]
-    missing = [f.name for f in files if not f.is_file()]
-    if missing:
-        raise FileNotFoundError(
-            f"corpus source 'wordnet' needs the WordNet 3.0 database in '{folder}' (missing {', '.join(missing)}): "
-            "`make install-wordnet` (apt-get install wordnet-base), set corpus.wordnet_dir / SENTEMB_WORDNET_DIR, "
-            "or drop 'wordnet' from corpus.sources")
-    return files
+    return [folder / f"data.{name}" for name in POS_FILES.values()]
 
 
 def gloss_texts(gloss: str) -> list[str]:

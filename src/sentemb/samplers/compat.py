@@ -9,6 +9,8 @@ nothing optional.
 
 from __future__ import annotations
 
+from sentemb.errors import SettingError
+
 FIELDS = {
     "tau_plus": "DCL's debiasing prior tau_plus",
     "negative_weight": "per-negative weights",
@@ -17,7 +19,7 @@ FIELDS = {
 }
 
 
-class IncompatibleConfigError(ValueError):
+class IncompatibleConfigError(SettingError):
     """A loss and a sampler (or a sampler and the data) that cannot be used together."""
 
 

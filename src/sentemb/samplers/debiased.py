@@ -21,13 +21,14 @@ from dataclasses import replace
 
 from torch import Tensor
 
+from sentemb.errors import SettingError
 from sentemb.samplers.in_batch import ANCHORS, InBatchSampler, all_views_pairs, check_views_share_text
 from sentemb.samplers.pairs import ContrastivePairs
 
 
 def check_tau_plus(tau_plus: float) -> float:
     if not 0.0 <= tau_plus < 1.0:
-        raise ValueError(f"sampler.tau_plus must be in [0, 1), got {tau_plus}")
+        raise SettingError(f"sampler.tau_plus must be in [0, 1), got {tau_plus}")
     return float(tau_plus)
 
 

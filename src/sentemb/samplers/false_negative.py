@@ -38,6 +38,7 @@ from dataclasses import replace
 import torch
 from torch import Tensor
 
+from sentemb.errors import SettingError
 from sentemb.samplers.debiased import check_tau_plus
 from sentemb.samplers.hard import HardNegativeSampler
 from sentemb.samplers.in_batch import ANCHORS, InBatchSampler, all_views_pairs, check_views_share_text
@@ -53,7 +54,7 @@ def layout(embeddings: Tensor, anchors: str) -> tuple[ContrastivePairs, Tensor, 
     b, v, _ = embeddings.shape
     device = embeddings.device
     if v < 2:
-        raise ValueError(f"sampler=false_negative needs at least 2 views per example, got {v}")
+        raise SettingError(f"sampler=false_negative needs at least 2 views per example, got {v}")
     rows = torch.arange(b, device=device)
     if anchors == "first_view":
         pairs = InBatchSampler()(embeddings)
@@ -105,34 +106,34 @@ class FalseNegativeSampler:
                  beta: float | None = None, temperature: float | None = 0.05):
         for name, value, allowed in (("mode", mode, MODES), ("base", base, BASES), ("anchors", anchors, ANCHORS)):
             if value not in allowed:
-                raise ValueError(f"sampler.{name} must be one of {allowed}, got {value!r}")
+                raise SettingError(f"sampler.{name} must be one of {allowed}, got {value!r}")
         if int(top_k) != top_k or top_k < 0:
-            raise ValueError(f"sampler.top_k must be an integer >= 0 (0 = off), got {top_k}")
+            raise SettingError(f"sampler.top_k must be an integer >= 0 (0 = off), got {top_k}")
         if threshold is not None and not -1.0 <= threshold <= 1.0:
-            raise ValueError(f"sampler.threshold must be a cosine in [-1, 1] or null, got {threshold}")
+            raise SettingError(f"sampler.threshold must be a cosine in [-1, 1] or null, got {threshold}")
         if not (same_text or same_label or top_k or threshold is not None):
-            raise ValueError("sampler=false_negative detects nothing: enable sampler.same_text, sampler.same_label, "
+            raise SettingError("sampler=false_negative detects nothing: enable sampler.same_text, sampler.same_label, "
                              "sampler.top_k > 0 or sampler.threshold")
         if dedupe and not (same_text and mode == "eliminate"):
-            raise ValueError("sampler.dedupe=true removes repeated texts from the batch and goes with "
+            raise SettingError("sampler.dedupe=true removes repeated texts from the batch and goes with "
                              "sampler.mode=eliminate and sampler.same_text=true; set sampler.dedupe=false")
         if momentum is not None and not (top_k or threshold is not None):
-            raise ValueError(f"sampler.momentum={momentum} gives the similarities of sampler.top_k / threshold "
+            raise SettingError(f"sampler.momentum={momentum} gives the similarities of sampler.top_k / threshold "
                              "detection, which are off: set one of them or leave momentum null")
         if momentum is not None and not 0.0 <= momentum < 1.0:
-            raise ValueError(f"sampler.momentum must be in [0, 1) or null, got {momentum}")
+            raise SettingError(f"sampler.momentum must be in [0, 1) or null, got {momentum}")
         self.momentum = None if momentum is None else float(momentum)
         self.mode, self.base, self.anchors, self.dedupe = mode, base, anchors, bool(dedupe)
         self.same_text, self.same_label = bool(same_text), bool(same_label)
         self.top_k, self.threshold = int(top_k), None if threshold is None else float(threshold)
         if base == "in_batch" and (tau_plus is not None or beta is not None):
-            raise ValueError(f"sampler.tau_plus / sampler.beta (got {tau_plus}, {beta}) weight negatives only with "
+            raise SettingError(f"sampler.tau_plus / sampler.beta (got {tau_plus}, {beta}) weight negatives only with "
                              "sampler.base=debiased or hard; base=in_batch uses neither: leave them null")
         if base == "debiased" and beta is not None:
-            raise ValueError(f"sampler.beta={beta} is HCL's setting: use sampler.base=hard, or leave beta null")
+            raise SettingError(f"sampler.beta={beta} is HCL's setting: use sampler.base=hard, or leave beta null")
         self.tau_plus = 0.0 if base == "in_batch" else check_tau_plus(0.1 if tau_plus is None else tau_plus)
         if mode == "attract" and self.tau_plus > 0:
-            raise ValueError(
+            raise SettingError(
                 f"sampler.mode=attract with sampler.base={base} (tau_plus={self.tau_plus}): DCL's debiased term "
                 "scores each positive against the negatives only, so the attracted positives would not form "
                 "SupCon's multi-positive loss, and tau_plus would correct a second time for false negatives "
@@ -189,14 +190,14 @@ class FalseNegativeSampler:
         flagged = torch.zeros_like(negatives)
         if self.same_text:
             if text_ids is None:
-                raise ValueError("sampler.same_text=true needs the texts' ids in the batch (Batch.text_ids), which "
+                raise SettingError("sampler.same_text=true needs the texts' ids in the batch (Batch.text_ids), which "
                                  "this data option's batches do not carry: use data=text_file / wiki_sample or a "
                                  "labelled / NLI data option, or set sampler.same_text=false")
             a_ids, c_ids = text_ids[anchor_of], text_ids[cand_of]
             flagged |= a_ids.unsqueeze(1) == c_ids.unsqueeze(0)
         if self.same_label and labels is not None:
             if labels.is_floating_point():
-                raise ValueError("sampler.same_label=true needs integer class labels, got float labels (scores): "
+                raise SettingError("sampler.same_label=true needs integer class labels, got float labels (scores): "
                                  "set sampler.same_label=false")
             same = labels[anchor_of[0]].unsqueeze(1) == labels[cand_of[0]].unsqueeze(0)
             flagged |= same & self.carries_label(cand_of, text_ids).unsqueeze(0)
@@ -217,7 +218,7 @@ class FalseNegativeSampler:
         b, v, _ = embeddings.shape
         if self.momentum is not None and (detect_embeddings is None or detect_embeddings.shape[:2] != (b, v)):
             got = None if detect_embeddings is None else tuple(detect_embeddings.shape)
-            raise ValueError(f"sampler.momentum={self.momentum} needs the momentum encoder's embeddings of the batch "
+            raise SettingError(f"sampler.momentum={self.momentum} needs the momentum encoder's embeddings of the batch "
                              f"(detect_embeddings of shape ({b}, {v}, D), got {got}); ContrastiveModule gives them")
         if labels is not None and labels.shape != (b,):
             raise ValueError(f"sampler=false_negative: labels have shape {tuple(labels.shape)}, expected ({b},)")

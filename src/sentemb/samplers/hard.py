@@ -23,6 +23,7 @@ from dataclasses import replace
 import torch
 from torch import Tensor
 
+from sentemb.errors import SettingError
 from sentemb.samplers.debiased import check_anchors, check_tau_plus, layout_pairs
 from sentemb.samplers.pairs import ContrastivePairs
 
@@ -41,9 +42,9 @@ class HardNegativeSampler:
     def __init__(self, beta: float = 1.0, tau_plus: float = 0.1, temperature: float | None = 0.05,
                  anchors: str = "all_views"):
         if not beta >= 0:
-            raise ValueError(f"sampler.beta must be >= 0, got {beta}")
+            raise SettingError(f"sampler.beta must be >= 0, got {beta}")
         if temperature is not None and not temperature > 0:
-            raise ValueError(f"sampler.temperature must be > 0 (conf/sampler/hard.yaml takes it from "
+            raise SettingError(f"sampler.temperature must be > 0 (conf/sampler/hard.yaml takes it from "
                              f"loss.temperature; set it when the loss has none), got {temperature}")
         self.beta = float(beta)
         self.tau_plus = check_tau_plus(tau_plus)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from sentemb.errors import SettingError
 from sentemb.samplers.pairs import ContrastivePairs
 
 
@@ -21,7 +22,7 @@ class InBatchSampler:
     def __call__(self, embeddings: Tensor, labels: Tensor | None = None) -> ContrastivePairs:
         b, v, _ = embeddings.shape
         if v < 2:
-            raise ValueError(f"sampler=in_batch needs at least 2 views per example, got {v}")
+            raise SettingError(f"sampler=in_batch needs at least 2 views per example, got {v}")
         candidates = embeddings[:, 1:].transpose(0, 1).reshape(b * (v - 1), -1)
         positive = torch.zeros(b, b * (v - 1), dtype=torch.bool, device=embeddings.device)
         positive[:, :b] = torch.eye(b, dtype=torch.bool, device=embeddings.device)

@@ -15,6 +15,7 @@ from dataclasses import replace
 import torch
 from torch import Tensor
 
+from sentemb.errors import SettingError
 from sentemb.samplers.in_batch import InBatchSampler
 from sentemb.samplers.pairs import ContrastivePairs
 
@@ -42,7 +43,7 @@ class KnnSampler:
 
     def __init__(self, k: int = 16):
         if int(k) != k or k < 1:
-            raise ValueError(f"sampler.k must be a positive integer, got {k}")
+            raise SettingError(f"sampler.k must be a positive integer, got {k}")
         self.k = int(k)
         self.in_batch = InBatchSampler()
         self._warned_short = False
@@ -58,7 +59,7 @@ class KnnSampler:
         pairs = self.in_batch(embeddings, labels)
         b = pairs.anchors.shape[0]
         if b < 2:
-            raise ValueError(f"sampler=knn needs at least 2 examples in a batch, got {b}")
+            raise SettingError(f"sampler=knn needs at least 2 examples in a batch, got {b}")
         k = self.k
         if b <= k:
             if not self._warned_short:

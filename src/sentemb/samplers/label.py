@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from sentemb.errors import SettingError
 from sentemb.samplers.pairs import ContrastivePairs
 
 
@@ -29,13 +30,13 @@ class LabelSampler:
 
     def __call__(self, embeddings: Tensor, labels: Tensor | None = None) -> ContrastivePairs:
         if labels is None:
-            raise ValueError("sampler=label needs class labels in the batch: use labelled data (data=banking77, "
+            raise SettingError("sampler=label needs class labels in the batch: use labelled data (data=banking77, "
                              "clinc150, snips, labelled_csv) with model=supcon")
         b, v, _ = embeddings.shape
         if labels.shape != (b,):
             raise ValueError(f"sampler=label: labels have shape {tuple(labels.shape)}, expected ({b},)")
         if labels.is_floating_point():
-            raise ValueError("sampler=label needs integer class labels, got float labels (scores?): use "
+            raise SettingError("sampler=label needs integer class labels, got float labels (scores?): use "
                              "sampler=paired with a pair loss for scored pairs")
         flat = embeddings.transpose(0, 1).reshape(b * v, -1)
         row_labels = labels.repeat(v)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from sentemb.errors import SettingError
 from sentemb.samplers.pairs import ContrastivePairs
 
 
@@ -24,7 +25,7 @@ class PairedSampler:
     def __call__(self, embeddings: Tensor, labels: Tensor | None = None) -> ContrastivePairs:
         b, v, _ = embeddings.shape
         if v < 2:
-            raise ValueError(f"sampler=paired needs 2 views (s1, s2) per example, got {v}")
+            raise SettingError(f"sampler=paired needs 2 views (s1, s2) per example, got {v}")
         if labels is not None and labels.shape != (b,):
             raise ValueError(f"sampler=paired: labels have shape {tuple(labels.shape)}, expected ({b},)")
         eye = torch.eye(b, dtype=torch.bool, device=embeddings.device)

@@ -24,6 +24,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, ListConfig
 
 from sentemb.data.text_reader import read_text_lines
+from sentemb.errors import SettingError
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def target_sentences(eval_cfg: DictConfig | None) -> list[str]:
             continue
         sentences.extend(getattr(instantiate(spec), "sentences", []) or [])
     if not sentences:
-        raise ValueError("postprocess.corpus=target needs an eval task with sentences (e.g. eval=sts); the "
+        raise SettingError("postprocess.corpus=target needs an eval task with sentences (e.g. eval=sts); the "
                          "configured eval has none")
     return sentences
 
@@ -53,7 +54,7 @@ def corpus_sentences(corpus: str | list[str], data_dir: str | Path, eval_cfg: Di
     """The de-duplicated fitting sentences of `corpus` (see the module docstring), at most `max_sentences`."""
     names = [corpus] if isinstance(corpus, str) else list(corpus)
     if not names:
-        raise ValueError("postprocess.corpus is empty: use target, wiki, nli or a text file path")
+        raise SettingError("postprocess.corpus is empty: use target, wiki, nli or a text file path")
     sentences: list[str] = []
     for name in names:
         if name == "target":

@@ -37,6 +37,7 @@ from sentemb.encoder.postprocess.flow_coupling import COUPLINGS
 from sentemb.encoder.postprocess.flow_layers import PERMUTATIONS, ActNorm, standard_normal_logprob
 from sentemb.encoder.postprocess.flow_training import train_flow
 from sentemb.encoder.postprocess.whitening import as_float64
+from sentemb.errors import SettingError
 
 
 class Flow(nn.Module):
@@ -62,16 +63,16 @@ class Flow(nn.Module):
         for name, value in (("levels", levels), ("depth", depth), ("hidden", hidden), ("batch_size", batch_size),
                             ("steps", 1 if steps is None else steps)):
             if int(value) < 1:
-                raise ValueError(f"postprocess.transform.{name} must be >= 1, got {value}")
+                raise SettingError(f"postprocess.transform.{name} must be >= 1, got {value}")
         for name, value, choices in (("coupling", coupling, COUPLINGS), ("permutation", permutation, PERMUTATIONS)):
             if value not in choices:
-                raise ValueError(f"postprocess.transform.{name}={value!r}; allowed: {', '.join(choices)}")
+                raise SettingError(f"postprocess.transform.{name}={value!r}; allowed: {', '.join(choices)}")
         for name, value in (("lr", lr), ("epochs", epochs)):
             if float(value) <= 0:
-                raise ValueError(f"postprocess.transform.{name} must be > 0, got {value}")
+                raise SettingError(f"postprocess.transform.{name} must be > 0, got {value}")
         for name, value in (("noise", noise), ("grad_clip", grad_clip), ("weight_decay", weight_decay)):
             if float(value) < 0:
-                raise ValueError(f"postprocess.transform.{name} must be >= 0, got {value}")
+                raise SettingError(f"postprocess.transform.{name} must be >= 0, got {value}")
         self.levels, self.depth, self.coupling, self.hidden = int(levels), int(depth), str(coupling), int(hidden)
         self.permutation, self.epochs = str(permutation), float(epochs)
         self.steps = None if steps is None else int(steps)

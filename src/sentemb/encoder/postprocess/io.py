@@ -15,6 +15,8 @@ from hydra.utils import get_class
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from sentemb.data.errors import DataFormatError
+
 POSTPROCESS_DIR = "postprocess"
 CONFIG_FILE = "postprocess.json"
 WEIGHTS_FILE = "postprocess.safetensors"
@@ -42,7 +44,7 @@ def load_postprocess(model_folder: Path) -> nn.Module | None:
     saved = json.loads(cfg_path.read_text())
     target = saved.get("_target_", "")
     if not target.startswith(ALLOWED_PREFIX):
-        raise ValueError(f"{cfg_path}: _target_ {target!r} is not a sentemb post-processing class "
+        raise DataFormatError(f"{cfg_path}: _target_ {target!r} is not a sentemb post-processing class "
                          f"(expected {ALLOWED_PREFIX}...)")
     transform = get_class(target)(**saved.get("config", {}))
     transform.load_state_dict(load_file(str(folder / WEIGHTS_FILE)))

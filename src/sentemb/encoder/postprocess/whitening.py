@@ -25,6 +25,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from sentemb.errors import SettingError
+
 log = logging.getLogger(__name__)
 
 
@@ -51,9 +53,9 @@ class Whitening(nn.Module):
     def __init__(self, k: int | None = None, eps: float = 1e-6, normalize: bool = True, dim: int | None = None):
         super().__init__()
         if k is not None and int(k) < 1:
-            raise ValueError(f"postprocess.transform.k must be a positive integer or null, got {k}")
+            raise SettingError(f"postprocess.transform.k must be a positive integer or null, got {k}")
         if not 0 < float(eps) < 1:
-            raise ValueError(f"postprocess.transform.eps must be in (0, 1), got {eps}")
+            raise SettingError(f"postprocess.transform.eps must be in (0, 1), got {eps}")
         self.k = None if k is None else int(k)
         self.eps = float(eps)
         self.normalize = bool(normalize)
@@ -76,7 +78,7 @@ class Whitening(nn.Module):
         x = as_float64(embeddings)
         n, d = x.shape
         if self.k is not None and self.k > d:
-            raise ValueError(f"postprocess.transform.k={self.k} exceeds the embedding width {d}")
+            raise SettingError(f"postprocess.transform.k={self.k} exceeds the embedding width {d}")
         mu = x.mean(0)
         xc = x - mu
         cov = xc.T @ xc / (n - 1)
