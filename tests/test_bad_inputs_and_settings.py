@@ -251,11 +251,11 @@ SETTING_CASES = {
     "temperature_negative": (["loss.temperature=-0.05"], SettingError, r"loss\.temperature must be > 0, got -0\.05"),
     "arccon_margin_above_pi_over_2": (["model=arccse", "loss.margin=2.0"], SettingError,
                                       r"loss\.margin must be an angle in radians in \[0, 1\.5708\].*got 2\.0"),
-    "triplet_margin_negative": (["loss=triplet", "loss.margin=-1"], ValueError, r"loss\.margin must be >= 0"),
-    "arccse_triplet_margin_above_pi": (["model=arccse", "model.auxiliary.triplet.margin=4"], ValueError,
+    "triplet_margin_negative": (["loss=triplet", "loss.margin=-1"], SettingError, r"loss\.margin must be >= 0"),
+    "arccse_triplet_margin_above_pi": (["model=arccse", "model.auxiliary.triplet.margin=4"], SettingError,
                                        r"model\.auxiliary\.triplet\.margin must be in \[-3\.142, 3\.142\] for "
                                        r"distance=angle, got 4\.0"),
-    "arccse_triplet_unknown_pairing": (["model=arccse", "model.auxiliary.triplet.pairing=some"], ValueError,
+    "arccse_triplet_unknown_pairing": (["model=arccse", "model.auxiliary.triplet.pairing=some"], SettingError,
                                        r"model\.auxiliary\.triplet\.pairing must be one of \('own', 'all'\), "
                                        r"got 'some'"),
     "knn_k_equal_to_batch_size": (["loss=vascl", "sampler=knn", "sampler.k=8"], IncompatibleConfigError,
