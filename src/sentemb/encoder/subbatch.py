@@ -107,14 +107,16 @@ def length_sorted_chunks(attention_mask: Tensor, rule: ChunkRule) -> list[tuple[
     return chunks
 
 
-def embed_in_sub_batches(encode: Callable[[Tensor, Tensor], Tensor], input_ids: Tensor, attention_mask: Tensor,
-                         setting: int | str | None) -> Tensor:
-    """encode((n, l) ids, (n, l) mask) -> (n, D), applied to length-sorted chunks of the (N, L) rows;
-    returns (N, D) in the rows' order. `setting`: see `check_sub_batches`."""
+def embed_in_sub_batches(encode: Callable[..., Tensor], input_ids: Tensor, attention_mask: Tensor,
+                         setting: int | str | None, **columns: Tensor) -> Tensor:
+    """encode((n, l) ids, (n, l) mask, **columns) -> (n, D), applied to length-sorted chunks of the (N, L)
+    rows; returns (N, D) in the rows' order. `columns`: further (N, L) blocks cut like the ids (e.g.
+    token_type_ids). `setting`: see `check_sub_batches`."""
     chunks = length_sorted_chunks(attention_mask, chunk_rule(setting, input_ids.device))
     if len(chunks) == 1:
-        return encode(input_ids, attention_mask)
-    outputs = [encode(input_ids[rows, :width], attention_mask[rows, :width]) for rows, width in chunks]
+        return encode(input_ids, attention_mask, **columns)
+    outputs = [encode(input_ids[rows, :width], attention_mask[rows, :width],
+                      **{k: v[rows, :width] for k, v in columns.items()}) for rows, width in chunks]
     order = torch.cat([rows for rows, _ in chunks])
     inverse = torch.empty_like(order)
     inverse[order] = torch.arange(len(order), device=order.device)
