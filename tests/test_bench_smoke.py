@@ -52,3 +52,17 @@ def test_gpu_benchmark_smoke_on_cpu(shared_data_dir, tmp_path):
     check_summary(summary, ("sentemb", "st"))
     assert summary["matmul_dtype"] == "fp32" and summary["model"] == "tiny BERT"
     assert summary["precision"] == "32-true" and summary["encode"]["precision"] == "fp32"
+
+
+def test_padding_count_smoke(shared_data_dir):
+    env = {**os.environ, "SENTEMB_DATA_DIR": str(shared_data_dir), "TOKENIZERS_PARALLELISM": "false"}
+    proc = subprocess.run([sys.executable, str(BENCH / "padding_count.py"), "--lines", "640"], capture_output=True,
+                          text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    counts = json.loads(proc.stdout)
+    train, encode = counts["train"], counts["encode"]
+    assert train["batches"] == 10
+    for setting in ("auto", 4, 8):
+        assert train["real_per_batch"] <= train[f"sub_batches={setting}"]["computed_per_batch"] < train["whole_per_batch"]
+    assert encode["real"] <= encode["by_tokens_sub_batches_auto"] < encode["by_tokens_whole_batches"]
+    assert encode["by_tokens_whole_batches"] < encode["peer_by_characters"]
