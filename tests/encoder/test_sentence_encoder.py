@@ -54,6 +54,14 @@ def test_encode_in_sub_batches_equals_whole_batches(tiny_backbone_factory, monke
     np.testing.assert_allclose(got[:5], single, atol=1e-5)
 
 
+def test_bfloat16_encoder_encodes_float32_close_to_full_precision(tiny_backbone_factory):
+    enc = SentenceEncoder(tiny_backbone_factory(), pooling="mean")
+    full = enc.encode(SENTS, normalize=True)
+    low = enc.to(torch.bfloat16).encode(SENTS, normalize=True)  # the opt-in faster path
+    assert low.dtype == np.float32 and not np.array_equal(low, full)
+    assert (low * full).sum(1).min() > 0.99  # cosine of each sentence's two embeddings
+
+
 def test_encode_refuses_a_bad_sub_batch_setting(tiny_backbone_factory):
     enc = SentenceEncoder(tiny_backbone_factory(), pooling="mean")
     with pytest.raises(ValueError, match="sub_batches must be null"):
