@@ -141,8 +141,9 @@ def train_st(args) -> dict:
 
 def encode_both(args) -> dict:
     """`args.rounds` rounds of both encoders on the unique STS-B test sentences in this process, alternating
-    which goes first; medians of sentences/s, the outputs' max abs difference, the real tokens encoded, and
-    each system's STS-B test Spearman x 100 (what a lower precision costs)."""
+    which goes first; medians of sentences/s (and of sentemb without sub-batches), the max abs difference of
+    sentemb's and the peer's outputs, the real tokens encoded, and each one's STS-B test Spearman x 100 (what
+    a lower precision costs)."""
     import numpy as np
     import torch
     from sentence_transformers import SentenceTransformer
@@ -163,7 +164,8 @@ def encode_both(args) -> dict:
     tokens = sum(len(t) for t in ours.tokenizer(sentences, truncation=True, max_length=256)["input_ids"])
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     runners = {"sentemb": lambda s=sentences: ours.encode(s, batch_size=128, normalize=True),
-               "st": lambda s=sentences: st.encode(s, batch_size=128, normalize_embeddings=True)}
+               "st": lambda s=sentences: st.encode(s, batch_size=128, normalize_embeddings=True),
+               "sentemb_nosub": lambda s=sentences: ours.encode(s, batch_size=128, normalize=True, sub_batches=None)}
     for run in runners.values():  # warm-up
         run(sentences[:256])
     per_s: dict[str, list[float]] = {name: [] for name in runners}
@@ -179,8 +181,7 @@ def encode_both(args) -> dict:
     left, right = [row[s] for s in pairs.sentences1], [row[s] for s in pairs.sentences2]
     stsb = {f"{name}_stsb_test": spearman_cosine(emb[left], emb[right], pairs.scores) for name, emb in outputs.items()}
     return {"sentences": len(sentences), "tokens": tokens, "precision": args.encode_precision,
-            "sentemb_per_s": statistics.median(per_s["sentemb"]), "st_per_s": statistics.median(per_s["st"]),
-            "rounds": per_s, "max_abs_diff": float(np.abs(outputs["sentemb"] - outputs["st"]).max()), **stsb}
+            **{f"{name}_per_s": statistics.median(rates) for name, rates in per_s.items()}, "rounds": per_s, "max_abs_diff": float(np.abs(outputs["sentemb"] - outputs["st"]).max()), **stsb}
 
 
 def matmul_gflops(size: int = 2048, repeats: int = 5, device: str = "cpu", bf16: bool = False) -> float:
