@@ -1,11 +1,13 @@
 """Tokens computed vs real tokens, with and without length-sorted sub-batches (no timing; tokenizer only).
 
-    .venv/bin/python experiments/bench/padding_count.py [--lines 6400] [--batch 64] [--max-len 32]
+    .venv/bin/python experiments/bench/padding_count.py [--lines 6400] [--batch 64] [--max-len 32] [--flops N]
 
 Training: random batches of `--batch` wiki sentences (the first `--lines` of wiki1m_head.txt, seed 0), both
 views, padded to the batch's longest (one forward) or cut by `sentemb.encoder.subbatch` (CPU rule).
 Encoding: the 2,551 unique STS-B test sentences at batch 128 in sentence-transformers' order (by characters,
 padded per batch), sentemb's (by token count) and sentemb's with sub-batches.
+`--flops N`: also count (torch.utils.flop_counter) the FLOPs of N training steps (forward + backward, dropout
+pairs, InfoNCE) of a randomly initialised model shaped like the backbone, with and without sub-batches.
 """
 
 from __future__ import annotations
@@ -30,6 +32,39 @@ def computed(lengths: np.ndarray, setting) -> tuple[int, int]:
     return sum(len(rows) * width for rows, width in chunks), len(chunks)
 
 
+def step_flops(batches: list[torch.Tensor], steps: int) -> dict:
+    """FLOPs of `steps` training steps (the first batches of token-length rows) with and without sub-batches,
+    counted on a random-weight model with MiniLM's config (the FLOPs depend on shapes only)."""
+    from torch.utils.flop_counter import FlopCounterMode
+    from transformers import AutoConfig, AutoModel
+
+    from sentemb.data.batches import Batch
+    from sentemb.encoder.backbone import Backbone
+    from sentemb.losses.infonce import InfoNCELoss
+    from sentemb.methods.contrastive import ContrastiveModule
+    from sentemb.samplers.in_batch import InBatchSampler
+
+    torch.manual_seed(0)
+    config = AutoConfig.from_pretrained(minilm_path())
+    backbone = Backbone(AutoModel.from_config(config), None, "random MiniLM shape")
+    module = ContrastiveModule(backbone, InfoNCELoss(0.05), InBatchSampler(), pooling="mean")
+    out = {}
+    for setting in (None, "auto"):
+        module.hparams.sub_batches = setting
+        with FlopCounterMode(display=False) as counter:
+            for lengths in batches[:steps]:
+                pairs = torch.as_tensor(lengths[::2].copy())  # one row per sentence; the builder repeats it
+                width = int(pairs.max())
+                mask = (torch.arange(width)[None] < pairs[:, None]).long()
+                ids = torch.randint(1000, 2000, mask.shape) * mask
+                batch = Batch(ids.unsqueeze(1).expand(-1, 2, -1), mask.unsqueeze(1).expand(-1, 2, -1))
+                module.loss_fn(module.sampler(module.embed(batch))).backward()
+                module.zero_grad(set_to_none=True)
+        out[f"sub_batches={setting}"] = counter.get_total_flops() / steps
+    out["ratio"] = out["sub_batches=None"] / out["sub_batches=auto"]
+    return out
+
+
 def main() -> None:
     from transformers import AutoTokenizer
 
@@ -37,6 +72,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=6400)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--max-len", type=int, default=32)
+    parser.add_argument("--flops", type=int, default=0, help="also count the FLOPs of this many training steps")
     args = parser.parse_args()
     tok = AutoTokenizer.from_pretrained(minilm_path())
     lines = [ln.strip() for ln in open(data_dir() / "en" / "wiki1m_head.txt") if ln.strip()][: args.lines]
@@ -60,7 +96,10 @@ def main() -> None:
                                             (by_chars[s : s + 128] for s in range(0, len(by_chars), 128)))),
               "by_tokens_whole_batches": int(sum(len(b) * b.max() for b in blocks)),
               "by_tokens_sub_batches_auto": int(sum(computed(b, "auto")[0] for b in blocks))}
-    print(json.dumps({"train": train, "encode": encode}, indent=2))
+    counts = {"train": train, "encode": encode}
+    if args.flops:
+        counts["train_flops_per_step"] = step_flops(batches, args.flops)
+    print(json.dumps(counts, indent=2))
 
 
 if __name__ == "__main__":
