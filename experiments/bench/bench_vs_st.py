@@ -302,6 +302,8 @@ def compare(args) -> dict:
         "command": " ".join(sys.argv), "lines": args.lines, "rounds": args.rounds, "batch": args.batch,
         "max_len": args.max_len, "precision": args.precision, "medians": med,
         "train_speedup_vs_st": (ours["sentences_per_s"] / med["st"]["sentences_per_s"]) if "st" in med else None,
+        "train_speedup_vs_st_by_system": {s: m["sentences_per_s"] / med["st"]["sentences_per_s"]
+                                          for s, m in med.items() if s != "st"} if "st" in med else None,
         "encode": encode, "matmul_gflops": gflops, "matmul_dtype": "bf16" if args.precision.startswith("bf16") else "fp32",
         "train_achieved_gflops": achieved, "fraction_of_matmul_peak": achieved / gflops, "runs": runs,
     }
