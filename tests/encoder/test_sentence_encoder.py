@@ -30,6 +30,44 @@ def test_encode_batches_by_token_count_padded_to_their_own_longest(tiny_backbone
         assert features["attention_mask"].sum(1).tolist() == [lengths[i] for i in idx]
 
 
+@pytest.mark.parametrize("sub_batches", ["auto", 3])
+def test_encode_in_sub_batches_equals_whole_batches(tiny_backbone_factory, monkeypatch, sub_batches):
+    import sentemb.encoder.sentence_encoder as module
+
+    enc = SentenceEncoder(tiny_backbone_factory(), pooling="mean")
+    sents = [" ".join(["word"] * (1 + (7 * i) % 40)) + f" {i}" for i in range(60)]  # 3 to 43 tokens
+    calls = []
+    original = module.embed_in_sub_batches
+    monkeypatch.setattr(module, "embed_in_sub_batches",
+                        lambda f, ids, mask, setting, **c: calls.append(setting) or original(f, ids, mask, setting, **c))
+    counted = []
+    forward = enc.forward
+    monkeypatch.setattr(enc, "forward", lambda *a, **k: counted.append(a[0].shape) or forward(*a, **k))
+    got = enc.encode(sents, batch_size=60, sub_batches=sub_batches)
+    assert calls == [sub_batches] and len(counted) > 1  # one batch, encoded in several chunks
+    assert sum(n * width for n, width in counted) < 60 * max(width for _, width in counted)
+    counted.clear()
+    whole = enc.encode(sents, batch_size=60, sub_batches=None)
+    assert len(counted) == 1
+    np.testing.assert_allclose(got, whole, atol=1e-5)
+    single = np.stack([enc.encode(s) for s in sents[:5]])
+    np.testing.assert_allclose(got[:5], single, atol=1e-5)
+
+
+def test_bfloat16_encoder_encodes_float32_close_to_full_precision(tiny_backbone_factory):
+    enc = SentenceEncoder(tiny_backbone_factory(), pooling="mean")
+    full = enc.encode(SENTS, normalize=True)
+    low = enc.to(torch.bfloat16).encode(SENTS, normalize=True)  # the opt-in faster path
+    assert low.dtype == np.float32 and not np.array_equal(low, full)
+    assert (low * full).sum(1).min() > 0.99  # cosine of each sentence's two embeddings
+
+
+def test_encode_refuses_a_bad_sub_batch_setting(tiny_backbone_factory):
+    enc = SentenceEncoder(tiny_backbone_factory(), pooling="mean")
+    with pytest.raises(ValueError, match="sub_batches must be null"):
+        enc.encode(SENTS, sub_batches=0)
+
+
 def test_head_only_in_training_by_default(tiny_backbone_factory):
     enc = SentenceEncoder(tiny_backbone_factory(), pooling="cls_before_pooler", mlp_head=True)
     feats = enc.tokenize(["hello world"])

@@ -23,6 +23,7 @@ from sentemb.distributed import (
 )
 from sentemb.encoder.backbone import Backbone
 from sentemb.encoder.sentence_encoder import SentenceEncoder
+from sentemb.encoder.subbatch import check_sub_batches, embed_in_sub_batches
 from sentemb.errors import SettingError
 from sentemb.methods.activity import ActivityMonitor, setting_of
 from sentemb.methods.faults import non_finite_loss_error
@@ -45,6 +46,9 @@ class ContrastiveModule(L.LightningModule):
         grad_cache_chunk_size: embed batches in chunks of this many examples with cached gradients
             (GradCache): the loss sees the whole batch, memory holds one chunk's activations.
         skip_nonfinite_loss: skip (and count) batches whose loss is NaN/inf instead of stopping the run.
+        sub_batches: encode a batch's rows in length-sorted chunks, each padded to its own longest row
+            (same loss, fewer padding FLOPs): 'auto', at most N chunks, or None (one forward pass); see
+            sentemb.encoder.subbatch.
         auxiliary: optional name -> `AuxiliaryObjective` (sentemb.methods.objectives) added to the loss (e.g.
             ArcCSE's triplet term): total = main + sum(weight * term.loss); terms with weight 0 are not
             computed. Logged as train/loss_main, train/aux/<name> and train/aux/<name>_active. Each is bound
@@ -69,10 +73,12 @@ class ContrastiveModule(L.LightningModule):
         gather_across_devices: bool = True,
         grad_cache_chunk_size: int | None = None,
         skip_nonfinite_loss: bool = False,
+        sub_batches: int | str | None = "auto",
         auxiliary: Mapping[str, nn.Module] | None = None,
         inert_patience: int = 50,
     ):
         super().__init__()
+        check_sub_batches(sub_batches)
         self.save_hyperparameters(ignore=["backbone", "loss", "sampler", "auxiliary"])
         self.encoder = SentenceEncoder(backbone, pooling, mlp_head, head_in_eval, max_length=eval_max_length)
         if hasattr(loss, "set_embedding_dim"):  # losses with their own layers (SBERT's softmax classifier)
@@ -100,9 +106,11 @@ class ContrastiveModule(L.LightningModule):
             self.automatic_optimization = False  # GradCache runs its own backward passes
 
     def embed(self, batch: Batch) -> Tensor:
-        """(B, V, L) token blocks -> (B, V, D): every view of the batch in one forward pass."""
+        """(B, V, L) token blocks -> (B, V, D): every view of the batch, in length-sorted chunks
+        (`model.sub_batches`), in the batch's order."""
         b, v, length = batch.input_ids.shape
-        flat = self.encoder(batch.input_ids.reshape(b * v, length), batch.attention_mask.reshape(b * v, length))
+        flat = embed_in_sub_batches(self.encoder, batch.input_ids.reshape(b * v, length),
+                                    batch.attention_mask.reshape(b * v, length), self.hparams.sub_batches)
         return flat.view(b, v, -1)
 
     def gather(self, embeddings: Tensor) -> Tensor:

@@ -5,6 +5,10 @@ under Memory Limited Setup"): the loss over a large batch from embeddings comput
 2. Loss over all embeddings (gathered across devices as usual); gradient w.r.t. the embeddings only.
 3. Re-embed each chunk with its RNG state replayed (same dropout masks as step 1) and back-propagate the
    cached embedding gradient through it. Peak activation memory is one chunk's, not the batch's.
+
+Each chunk goes through `module.embed`, which encodes it in length-sorted sub-batches (model.sub_batches):
+the sub-batches depend only on the chunk's token lengths, so the replay of step 3 runs the same forward
+passes in the same order and draws the same dropout masks as step 1.
 """
 
 from __future__ import annotations
