@@ -23,11 +23,13 @@ def describe(folder: Path) -> dict:
         rows = list(csv.DictReader(fh))
     out = {"run": folder.name, "stsb_dev": metrics["val/stsb_spearman"], "align": metrics["val/align"],
            "uniform": metrics["val/uniform"]}
-    for key in ("train/loss", "train/vascl/pairwise", "train/vascl/virtual"):
-        s = series(rows, key)
+    # runs of commit b85292d logged the terms as train/vascl/<term> and train/vascl_<term>_active
+    for key, old in (("train/loss", None), ("train/loss/vascl_pairwise", "train/vascl/pairwise"),
+                     ("train/loss/vascl_virtual", "train/vascl/virtual")):
+        s = series(rows, key) or (series(rows, old) if old else [])
         out[key] = f"{s[0]:.3g} -> {s[-1]:.3g}" if s else "-"
     for name in ("pairwise", "virtual", "perturbation"):
-        s = series(rows, f"train/vascl_{name}_active")
+        s = series(rows, f"train/loss/vascl_{name}_active") or series(rows, f"train/vascl_{name}_active")
         out[f"{name}_active"] = f"{sum(s) / len(s):.2f}" if s else "-"
     return out
 

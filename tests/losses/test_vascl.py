@@ -192,8 +192,8 @@ def test_full_step_matches_the_release_with_its_gradient_paths(tiny_backbone_fac
     ref_loss, ref_pair, ref_virtual, hard_indices = release_step(reference, batch.input_ids, batch.attention_mask,
                                                                  k, tau, eps)
     torch.testing.assert_close(loss, ref_loss)
-    assert logged["train/vascl/pairwise"] == pytest.approx(ref_pair.item(), rel=1e-6)  # logged through a float32 tensor
-    assert logged["train/vascl/virtual"] == pytest.approx(ref_virtual.item(), rel=1e-6)  # logged through a float32 tensor
+    assert logged["train/loss/vascl_pairwise"] == pytest.approx(ref_pair.item(), rel=1e-6)  # logged through a float32 tensor
+    assert logged["train/loss/vascl_virtual"] == pytest.approx(ref_virtual.item(), rel=1e-6)  # logged through a float32 tensor
     # neighbours as released: the release's indices skip the diagonal, ours index the batch
     pairs = module.sampler(module.embed(batch))
     rows = torch.arange(8).unsqueeze(1)
@@ -230,15 +230,15 @@ def test_each_term_acts_and_eps_zero_leaves_the_pairwise_term():
     loss = VaSCLLoss(0.05, eps=1.0, embedding_dim=16).double()
     pairs = KnnSampler(k=3)(emb)
     total = loss(pairs)
-    assert pairs.stats["vascl/virtual"] > 0 and total.item() == pytest.approx(
-        pairs.stats["vascl/pairwise"] + pairs.stats["vascl/virtual"])
-    assert set(pairs.activity) == {"vascl_pairwise", "vascl_virtual", "vascl_perturbation"}
+    assert pairs.stats["loss/vascl_virtual"] > 0 and total.item() == pytest.approx(
+        pairs.stats["loss/vascl_pairwise"] + pairs.stats["loss/vascl_virtual"])
+    assert set(pairs.activity) == {"loss/vascl_pairwise", "loss/vascl_virtual", "loss/vascl_perturbation"}
     assert all(0 < v <= 1 for v in pairs.activity.values()), pairs.activity
     off = VaSCLLoss(0.05, eps=0.0, embedding_dim=16).double()
     off.load_state_dict(loss.state_dict())
     pairs = KnnSampler(k=3)(emb)
     f = off.project(pairs.anchors), off.project(pairs.candidates)
-    assert torch.equal(off(pairs), nt_xent(*f, 0.05).mean()) and set(pairs.activity) == {"vascl_pairwise"}
+    assert torch.equal(off(pairs), nt_xent(*f, 0.05).mean()) and set(pairs.activity) == {"loss/vascl_pairwise"}
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -308,8 +308,8 @@ def test_entry_point_runs_model_vascl_and_logs_each_term_active(tiny_corpus, tmp
                           env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     with open(out / "csv" / "metrics.csv") as fh:
-        rows = [r for r in csv.DictReader(fh) if r.get("train/vascl_virtual_active")]
+        rows = [r for r in csv.DictReader(fh) if r.get("train/loss/vascl_virtual_active")]
     assert len(rows) == 3
     for name in ("vascl_pairwise", "vascl_virtual", "vascl_perturbation"):
-        assert all(float(r[f"train/{name}_active"]) > 0 for r in rows), name
-    assert all(float(r["train/vascl/virtual"]) > 0 for r in rows)
+        assert all(float(r[f"train/loss/{name}_active"]) > 0 for r in rows), name
+    assert all(float(r["train/loss/vascl_virtual"]) > 0 for r in rows)

@@ -101,10 +101,10 @@ class VaSCLLoss(nn.Module):
         head_lr_scale: > 0, the head's learning rate is model.lr * head_lr_scale (main.py:65: 100).
         embedding_dim: input size of the head; None = set from the encoder (`set_embedding_dim`).
 
-    Logged through `pairs.stats` (train/vascl/pairwise, train/vascl/virtual: the two terms) and
-    `pairs.activity` (train/vascl_pairwise_active, train/vascl_virtual_active: share of rows whose loss
-    exceeds ACTIVE_ROW_LOSS; train/vascl_perturbation_active: share of anchors whose perturbation keeps at
-    least half of eps).
+    Logged through `pairs.stats` (train/loss/vascl_pairwise, train/loss/vascl_virtual: the two terms) and
+    `pairs.activity` (train/loss/vascl_pairwise_active, train/loss/vascl_virtual_active: share of rows whose
+    loss exceeds ACTIVE_ROW_LOSS; train/loss/vascl_perturbation_active: share of anchors whose perturbation
+    keeps at least half of eps).
     """
 
     config_name = "vascl"
@@ -174,14 +174,14 @@ class VaSCLLoss(nn.Module):
                              "pairs (model=vascl, model=simcse_unsup), not NLI triplets")
         pairwise = nt_xent(self.project(pairs.anchors), self.project(pairs.candidates), self.temperature)
         loss = pairwise.mean()
-        stats = {"vascl/pairwise": float(loss.detach())}
-        activity = {"vascl_pairwise": float((pairwise > ACTIVE_ROW_LOSS).float().mean())}
+        stats = {"loss/vascl_pairwise": float(loss.detach())}
+        activity = {"loss/vascl_pairwise": float((pairwise > ACTIVE_ROW_LOSS).float().mean())}
         if self.eps > 0:  # training.py:116
             virtual, d = self.virtual_term(pairs.anchors, pairs.neighbours)
             loss = loss + virtual.mean()
-            stats["vascl/virtual"] = float(virtual.detach().mean())
-            activity["vascl_virtual"] = float((virtual > ACTIVE_ROW_LOSS).float().mean())
-            activity["vascl_perturbation"] = float((d.norm(dim=-1) >= ACTIVE_DIRECTION_NORM).float().mean())
+            stats["loss/vascl_virtual"] = float(virtual.detach().mean())
+            activity["loss/vascl_virtual"] = float((virtual > ACTIVE_ROW_LOSS).float().mean())
+            activity["loss/vascl_perturbation"] = float((d.norm(dim=-1) >= ACTIVE_DIRECTION_NORM).float().mean())
         pairs.stats = {**(pairs.stats or {}), **stats}
         pairs.activity = {**(pairs.activity or {}), **activity}
         return loss
