@@ -35,7 +35,7 @@ def describe(folder: Path) -> dict:
 
 
 def main(root: str) -> None:
-    runs = [describe(p) for p in sorted(Path(root).iterdir()) if (p / "results.json").is_file()]
+    runs = [describe(p) for p in sorted(Path(root).iterdir()) if (p / "csv" / "metrics.csv").is_file()]
     cols = list(runs[0])
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
