@@ -190,7 +190,7 @@ def test_refusals_at_call_time():
 
 
 def test_compat_and_min_batch_size():
-    from sentemb.losses.vascl import VaSCLLoss
+    from sentemb.methods.vascl import VaSCLLoss
     from sentemb.samplers.compat import IncompatibleConfigError, check_compatible
 
     sampler = FalseNegativeSampler(top_k=4, base="debiased")

@@ -1,32 +1,41 @@
-import math
-
 import pytest
 import torch
 
 from sentemb.samplers.knn import KnnSampler, nearest_neighbours
 
 
-def on_circle(degrees):
-    """(B, 2) unit vectors at the given angles, scaled differently (cosine must ignore the norms)."""
-    rad = torch.tensor(degrees, dtype=torch.float64) * math.pi / 180
-    scale = torch.arange(1, len(degrees) + 1, dtype=torch.float64).unsqueeze(1)
-    return torch.stack([rad.cos(), rad.sin()], dim=1) * scale
+def release_hard_indices(anchors, k):
+    """VaSCL/models/Transformers.py:29-35: top-k inner products with the diagonal removed; returned here as
+    indices into the batch (the release keeps them in the diagonal-free coordinates of its loss)."""
+    b = anchors.shape[0]
+    inner = (anchors @ anchors.T).masked_select(~torch.eye(b, dtype=torch.bool)).view(b, -1)
+    idx = inner.topk(k, dim=-1).indices
+    return idx + (idx >= torch.arange(b).unsqueeze(1))
 
 
-def test_neighbourhoods_of_a_hand_built_batch():
-    # angles 0, 10, 30, 100, 180, 200 (degrees): cosine neighbours follow angular distance
-    anchors = on_circle([0, 10, 30, 100, 180, 200])
+def test_neighbourhoods_of_a_hand_built_batch_rank_by_inner_product():
+    # the norms count, as released: (3, 0) is nearer to (1, 0) than (1, 0.1) is, though its cosine is lower
+    anchors = torch.tensor([[1.0, 0.0], [1.0, 0.1], [3.0, -1.0], [-1.0, 0.5], [0.0, 1.0]], dtype=torch.float64)
     nbr = nearest_neighbours(anchors, 2)
-    expected = [[1, 2], [0, 2], [1, 0], [2, 4], [5, 3], [4, 3]]  # 100: 70 deg to 30, 80 to 180
-    assert nbr.tolist() == expected
+    assert nbr.tolist() == [[2, 1], [2, 0], [0, 1], [4, 1], [3, 1]]
+    # a cosine ranking would differ: row 0's nearest by cosine is row 1
+    cos = torch.nn.functional.normalize(anchors, dim=-1)
+    assert (cos[0] @ cos[1]) > (cos[0] @ cos[2])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_neighbours_are_the_releases(seed):
+    anchors = torch.randn(12, 6, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) * torch.rand(
+        12, 1, generator=torch.Generator().manual_seed(seed + 10), dtype=torch.float64)
+    assert torch.equal(nearest_neighbours(anchors, 4), release_hard_indices(anchors, 4))
 
 
 def test_sampler_returns_in_batch_pairs_and_neighbours_of_view_zero():
-    anchors = on_circle([0, 10, 30, 100, 180, 200])
-    other = torch.randn(6, 2, dtype=torch.float64)  # view 1 must not change the neighbourhood
+    anchors = torch.tensor([[1.0, 0.0], [1.0, 0.1], [3.0, -1.0], [-1.0, 0.5], [0.0, 1.0]], dtype=torch.float64)
+    other = torch.randn(5, 2, dtype=torch.float64)  # view 1 must not change the neighbourhood
     pairs = KnnSampler(k=1)(torch.stack([anchors, other], dim=1))
-    assert pairs.neighbours.tolist() == [[1], [0], [1], [2], [5], [4]]
-    assert torch.equal(pairs.positive_mask, torch.eye(6, dtype=torch.bool))
+    assert pairs.neighbours.tolist() == [[2], [2], [0], [4], [3]]
+    assert torch.equal(pairs.positive_mask, torch.eye(5, dtype=torch.bool))
     assert pairs.tau_plus == 0.0 and pairs.negative_weight is None
 
 

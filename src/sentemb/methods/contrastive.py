@@ -40,7 +40,8 @@ class ContrastiveModule(L.LightningModule):
         sampler: a callable (embeddings (B, V, D), labels) -> `ContrastivePairs`.
         pooling, mlp_head, head_in_eval: the encoder (see SentenceEncoder).
         eval_max_length: truncation when encoding for evaluation.
-        lr, weight_decay, warmup_ratio: AdamW with linear schedule.
+        lr, weight_decay, warmup_ratio, lr_schedule: AdamW with a "linear" (warm-up, decay to 0) or "constant"
+            schedule (`sentemb.methods.optim`; parameters under an `LRScaled` module train at lr * its scale).
         gather_across_devices: gather embeddings from all processes (with gradients) before the sampler,
             so N processes see N x the negatives.
         grad_cache_chunk_size: embed batches in chunks of this many examples with cached gradients
@@ -70,6 +71,7 @@ class ContrastiveModule(L.LightningModule):
         lr: float = 3e-5,
         weight_decay: float = 0.0,
         warmup_ratio: float = 0.0,
+        lr_schedule: str = "linear",
         gather_across_devices: bool = True,
         grad_cache_chunk_size: int | None = None,
         skip_nonfinite_loss: bool = False,
@@ -236,4 +238,4 @@ class ContrastiveModule(L.LightningModule):
     def configure_optimizers(self):
         h = self.hparams
         return adamw_linear_schedule(self, h.lr, h.weight_decay, h.warmup_ratio,
-                                     self.trainer.estimated_stepping_batches)
+                                     self.trainer.estimated_stepping_batches, h.lr_schedule)

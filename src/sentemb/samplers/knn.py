@@ -2,9 +2,10 @@
 Contrastive Learning of Sentence Representations").
 
 In-batch pairs as `InBatchSampler`, plus for each anchor (view 0) the indices of its k nearest other
-anchors by cosine similarity: the neighbourhood from which VaSCL's loss (`sentemb.losses.vascl`) builds
-its virtual hard negatives. The released code (amazon-science/sentence-representations, VaSCL/models)
-ranks by inner product of the mean-pooled embeddings; this sampler ranks by cosine, as the paper writes.
+anchors: the neighbourhood against which VaSCL's loss (`sentemb.methods.vascl`) builds its virtual
+augmentations. Ranked as released (amazon-science/sentence-representations, VaSCL/models/Transformers.py:
+29-35): by inner product of the embeddings the encoder gives (not normalised, before VaSCL's projection
+head), self excluded, over the whole (gathered) batch.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ log = logging.getLogger(__name__)
 
 
 def nearest_neighbours(anchors: Tensor, k: int) -> Tensor:
-    """anchors (B, D) -> (B, k) long: row i = the k rows most cosine-similar to row i, i excluded,
-    most similar first."""
+    """anchors (B, D) -> (B, k) long: row i = the k rows with the largest inner product with row i, i
+    excluded, largest first."""
     with torch.no_grad():
-        a = torch.nn.functional.normalize(anchors.detach(), dim=-1)
+        a = anchors.detach()
         sim = a @ a.T
         sim.fill_diagonal_(float("-inf"))
         return sim.topk(k, dim=1).indices
