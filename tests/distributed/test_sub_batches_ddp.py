@@ -5,14 +5,13 @@ forward pass (dropout off)."""
 from __future__ import annotations
 
 import os
-import socket
 
 import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
+from test_gather_ddp import free_port, loss_and_grads  # the same exact-gradient step, gathered
 
-from sentemb.data.batches import DropoutPairBuilder
 from sentemb.encoder.backbone import tiny_random_backbone
 from sentemb.losses.infonce import InfoNCELoss
 from sentemb.methods.contrastive import ContrastiveModule
@@ -29,25 +28,6 @@ def build_module(sub_batches) -> ContrastiveModule:
                                     intermediate_size=64)
     return ContrastiveModule(backbone, InfoNCELoss(0.05), InBatchSampler(), pooling="mean",
                              sub_batches=sub_batches).eval()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def batch_of(module: ContrastiveModule, sentences: list[str]):
-    rows = [{"input_ids": module.encoder.tokenizer(s)["input_ids"], "index": i} for i, s in enumerate(sentences)]
-    return DropoutPairBuilder(module.encoder.tokenizer)(rows)
-
-
-def loss_and_grads(module: ContrastiveModule, sentences: list[str]) -> tuple[float, list[torch.Tensor]]:
-    module.zero_grad()
-    embeddings, labels = module._gather(module.embed(batch_of(module, sentences)), None)
-    loss = module.loss_fn(module.sampler(embeddings, labels))
-    loss.backward()
-    return loss.item(), [p.grad.clone() if p.grad is not None else torch.zeros_like(p) for p in module.parameters()]
 
 
 def worker(rank: int, world: int, port: int, out_dir: str) -> None:
