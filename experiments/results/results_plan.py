@@ -172,8 +172,9 @@ def _backbone(name: str, budget: Budget) -> str:
 
 
 def _common(budget: Budget, steps: int) -> list[str]:
+    # the start points are rows of their own: no run scores its starting encoder again (start_scores)
     return [f"trainer.max_steps={steps}", f"data.batch_size={budget.batch_size}", "callbacks=none",
-            "save_model=false"]
+            "save_model=false", "start_scores.enabled=false"]
 
 
 def _seeds(seeds: tuple[int, ...]) -> str:
