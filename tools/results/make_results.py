@@ -1,16 +1,16 @@
 """Regenerate experiments/RESULTS.md: run every section of the table as Hydra multiruns, then build the tables.
 
-    make results                                   # = python experiments/results/make_results.py
-    python experiments/results/make_results.py --dry-run          # the commands and the time estimate only
-    python experiments/results/make_results.py --sections unsup_wiki,offline_base --seeds 1,2,3
-    python experiments/results/make_results.py --build-only       # tables from the runs already there
-    python experiments/results/make_results.py --smoke --runs /tmp/r --out /tmp/RESULTS.md   # the pipeline, in minutes
+    make results                                     # = python tools/results/make_results.py
+    python tools/results/make_results.py --dry-run   # the commands and the time estimate only
+    python tools/results/make_results.py --sections unsup_wiki,offline_base --seeds 1,2,3
+    python tools/results/make_results.py --build-only  # tables from the runs already there
+    python tools/results/make_results.py --smoke --runs /tmp/r --out /tmp/RESULTS.md   # the pipeline, in minutes
 
 Each job is `python -m sentemb.run -m <overrides> hydra.sweep.dir=<runs>/<section>/<job>` (one method, its seeds
 swept); a failing job is logged and the others go on. A job whose folder already holds all its results.json is
 skipped (`--force` re-runs it), so an interrupted table continues where it stopped, and `--sections` runs
 part of the table while RESULTS.md keeps the sections (and job records, runs/results/jobs.json) of earlier
-calls. The Findings are written by a person in experiments/results/FINDINGS.md and copied in on every rebuild.
+calls. The Findings are written by a person in experiments/FINDINGS.md and copied in on every rebuild.
 The section from the offline base (`backbone=mini_offline`, issue 13) is skipped, saying so in RESULTS.md, when
 conf/backbone/<base>.yaml or the model folder is missing, or with `--skip-offline`. Budget arithmetic:
 results_plan.py.
@@ -28,19 +28,20 @@ from dataclasses import asdict
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]  # the checkout this tool lives in (tools/results/): conf/, runs/, experiments/RESULTS.md
 sys.path.insert(0, str(HERE))
 
 from results_plan import SECTIONS, Budget, Job, build_plan, smoke_budget  # noqa: E402
 from results_tables import _duration, build_results  # noqa: E402
 
-from sentemb.paths import PROJECT_ROOT, models_dir  # noqa: E402
+from sentemb.paths import models_dir  # noqa: E402
 
 
 def offline_base_missing(budget: Budget) -> str | None:
     """Why the offline-base section cannot run here, or None when it can."""
-    conf = PROJECT_ROOT / "conf" / "backbone" / f"{budget.base_backbone}.yaml"
+    conf = ROOT / "conf" / "backbone" / f"{budget.base_backbone}.yaml"
     if not conf.is_file():
-        return (f"section offline_base skipped: no backbone option {conf.relative_to(PROJECT_ROOT)} in this "
+        return (f"section offline_base skipped: no backbone option {conf.relative_to(ROOT)} in this "
                 "checkout (backbone=mini_offline comes with the pretraining issue)")
     folder = models_dir() / budget.base_backbone
     if not folder.is_dir():
@@ -71,7 +72,7 @@ def run_job(job: Job, runs_dir: Path) -> dict:
     with open(log, "w") as fh:
         fh.write(shown(cmd) + "\n\n")
         fh.flush()
-        rc = subprocess.run(cmd, cwd=PROJECT_ROOT, stdout=fh, stderr=subprocess.STDOUT).returncode
+        rc = subprocess.run(cmd, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT).returncode
     wall = time.perf_counter() - start
     print(f"  {job.section}/{job.name}: rc {rc}, {wall:.0f} s (estimate {job.estimate_s:.0f} s)", flush=True)
     return {"rc": rc, "wall_s": round(wall, 1), "log": str(log)}
@@ -79,10 +80,10 @@ def run_job(job: Job, runs_dir: Path) -> dict:
 
 def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="make_results.py", description=__doc__.split("\n")[0])
-    ap.add_argument("--runs", default=str(PROJECT_ROOT / "runs" / "results"), help="where the run folders go")
-    ap.add_argument("--out", default=str(PROJECT_ROOT / "experiments" / "RESULTS.md"))
+    ap.add_argument("--runs", default=str(ROOT / "runs" / "results"), help="where the run folders go")
+    ap.add_argument("--out", default=str(ROOT / "experiments" / "RESULTS.md"))
     ap.add_argument("--sections", default=",".join(SECTIONS), help=f"some of {','.join(SECTIONS)}")
-    ap.add_argument("--findings", default=str(HERE / "FINDINGS.md"),
+    ap.add_argument("--findings", default=str(ROOT / "experiments" / "FINDINGS.md"),
                     help="the hand-written Findings section copied into RESULTS.md (kept across rebuilds)")
     ap.add_argument("--smoke", action="store_true", help="tiny_random, 2 steps, one seed, tiny evaluation")
     ap.add_argument("--dry-run", action="store_true", help="print the commands and the estimate; run nothing")
@@ -168,7 +169,7 @@ def main(argv=None) -> Path | None:
         records.append(record)
         save_records()  # the resume checkpoint: an interrupted call keeps every record so far
     records = save_records()
-    meta = {"command": "make results" if not budget.smoke else "python experiments/results/make_results.py --smoke",
+    meta = {"command": "make results" if not budget.smoke else "python tools/results/make_results.py --smoke",
             "cpus": os.cpu_count(), "smoke": budget.smoke, "jobs": records, "notes": notes,
             "budget": {k: v for k, v in asdict(budget).items() if k != "smoke"}}
     shown_sections = [s for s in SECTIONS if s in sections or any(r["section"] == s for r in records)]

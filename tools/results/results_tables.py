@@ -3,7 +3,7 @@
 Runs are collected with `sentemb.report.find_runs`, grouped by results.json's config_name (the job's
 run_name) and averaged over seeds with `sentemb.report.aggregate_seeds` (mean ± sample std, n - 1); each
 table is `sentemb.report.markdown_table` (best of a column in bold). Nothing here writes a finding: the
-Findings section is copied from a hand-written file (experiments/results/FINDINGS.md), so a rebuild keeps it.
+Findings section is copied from a hand-written file (experiments/FINDINGS.md), so a rebuild keeps it.
 """
 
 from __future__ import annotations
@@ -204,7 +204,7 @@ def header_markdown(meta: dict) -> str:
                          f"{_duration(wall)} | {_duration(sum(j['estimate_s'] for j in mine))} |")
         total = sum(j.get("wall_s") or 0 for j in jobs)
         lines.append(f"\nTotal wall time {_duration(total)} (measured; the estimate is in "
-                     "experiments/results/results_plan.py).\n")
+                     "tools/results/results_plan.py).\n")
         failed = [j for j in jobs if j.get("rc") not in (0, None)]
         if failed:
             lines.append("Failed jobs (their rows are missing or partial): " + ", ".join(

@@ -1,17 +1,18 @@
-"""The results pipeline (experiments/results): the plan of runs, the tables, the smoke run end to end."""
+"""The results pipeline (tools/results): the plan of runs, the tables, the smoke run end to end."""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
 import pytest
 
 from conftest import CONF_DIR, compose_config
-from sentemb.paths import PROJECT_ROOT
 
-sys.path.insert(0, str(PROJECT_ROOT / "experiments" / "results"))
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools" / "results"))
 
 import make_results  # noqa: E402
 from results_plan import AUGMENTS, SECTIONS, UNSUPERVISED, Budget, build_plan, smoke_budget  # noqa: E402
@@ -66,6 +67,19 @@ def test_offline_section_is_skipped_when_the_base_is_missing(tmp_path, capsys):
     text = out.read_text()
     assert "offline_base skipped" in text and "## Paper recipes" in text and "## Findings" in text
     assert "offline_base skipped" in capsys.readouterr().out
+
+
+def test_defaults_are_the_checkout_table_and_its_findings(tmp_path):
+    """Without --out/--findings the tool writes experiments/RESULTS.md and copies experiments/FINDINGS.md; every
+    repository path RESULTS.md's header names exists."""
+    args = make_results.parse_args([])
+    assert Path(args.out) == ROOT / "experiments" / "RESULTS.md" and Path(args.runs) == ROOT / "runs" / "results"
+    assert Path(args.findings) == ROOT / "experiments" / "FINDINGS.md"
+    assert Path(args.findings).read_text().startswith("## Findings")
+    meta = {"jobs": [{"section": "zero_shot", "name": "poolings", "runs": 1, "estimate_s": 60, "rc": 0, "wall_s": 50}]}
+    header = build_results(tmp_path / "runs", tmp_path / "R.md", meta, ["zero_shot"]).read_text().split("##")[0]
+    named = re.findall(r"\b(?:tools|experiments)/[\w/.-]+\.(?:py|md)", header)
+    assert named and all((ROOT / path).is_file() for path in named), named
 
 
 def fake_run(folder: Path, name: str, seed: int, metrics: dict) -> None:

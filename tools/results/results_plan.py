@@ -24,7 +24,7 @@ scores them on STS-B test + SICK-R test only (10.4k sentences instead of 26.8k: 
 zero-shot rows get the whole suite, clustering (1,000 texts per set, 5 K-means seeds) and intent (nearest
 centroid from 20 texts per intent).
 
-Default budget, `python experiments/results/make_results.py --dry-run`, estimated, and measured here
+Default budget, `python tools/results/make_results.py --dry-run`, estimated, and measured here
 (2026-11-23, idle machine; experiments/RESULTS.md's header has the measured figures):  estimated  measured
     zero_shot     8 runs: 6 poolings, whitening, flow; STS suite + clustering + intent      ~19 min     18 min
     unsup_wiki    16 methods (the augmentations one sweep) x 3 seeds from minilm_l6 on
