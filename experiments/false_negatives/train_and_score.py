@@ -1,7 +1,7 @@
 """Issue 12 CPU experiment: unsupervised SimCSE on the unlabelled Banking77 training utterances, with and
 without false-negative handling (sampler=false_negative), scored on a seeded subset of Banking77 test.
 
-    python experiments/false_negatives.py NAME OUT_ROOT [hydra overrides ...]
+    python experiments/false_negatives/train_and_score.py NAME OUT_ROOT [hydra overrides ...]
 
 Trains as `python -m sentemb.run` would (same config tree, build_module and fit), but replaces the
 run's full evaluation (STS-B dev + the whole eval group, ~20k sentences: too slow for this shared 2-core

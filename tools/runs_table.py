@@ -1,9 +1,9 @@
 """Markdown tables of a folder of runs (one sub-folder with results.json per run): the STS suite with
 alignment and uniformity, and, where the runs have them, the clustering scores.
 
-    python experiments/runs_table.py runs/augmentations            # experiments/augmentations_runs.sh
-    python experiments/runs_table.py runs/samplers_vascl           # experiments/samplers_vascl_runs.sh
-    python experiments/runs_table.py runs/pretrain_compare --seeds # folders NAME_s1, NAME_s2 ... -> mean ± std
+    python tools/runs_table.py runs/augmentations            # experiments/augmentations/runs.sh
+    python tools/runs_table.py runs/samplers_vascl           # experiments/samplers_vascl/runs.sh
+    python tools/runs_table.py runs/pretrain_compare --seeds # folders NAME_s1, NAME_s2 ... -> mean ± std
 
 With --seeds, runs whose folder names differ only by a `_s<seed>` suffix become one row: each score's mean
 and, as ±, its sample standard deviation over the seeds (the row is labelled NAME (n=3)).

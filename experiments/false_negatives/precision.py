@@ -2,7 +2,7 @@
 top-k detection with the untrained MiniLM (mean pooling, no dropout), precision = flagged pairs whose two
 texts share the gold intent; base rate = all in-batch negatives that share it.
 
-    python experiments/false_negatives_precision.py [N_BATCHES] [BATCH_SIZE]
+    python experiments/false_negatives/precision.py [N_BATCHES] [BATCH_SIZE]
 """
 
 from __future__ import annotations

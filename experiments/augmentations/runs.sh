@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The runs behind experiments/augmentations.md (SimCSE Table 1 at small scale): unsupervised SimCSE from
+# The runs behind experiments/augmentations/README.md (SimCSE Table 1 at small scale): unsupervised SimCSE from
 # minilm_l6 on wiki_sample, the same budget (60 steps of batch 64, max length 32), seed (42) and evaluation
 # for every augmentation; one run at a time. From the repository root:
-#   PYTHONPATH=$PWD/src SENTEMB_DATA_DIR=... PY=/path/to/python bash experiments/augmentations_runs.sh [names...]
+#   PYTHONPATH=$PWD/src SENTEMB_DATA_DIR=... PY=/path/to/python bash experiments/augmentations/runs.sh [names...]
 set -u
 PY=${PY:-.venv/bin/python}
 OUT=${OUT:-runs/augmentations}

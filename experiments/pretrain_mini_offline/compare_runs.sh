@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Issue 13's comparison (experiments/pretrain_mini_offline.md): mean and first-last pooling of each base vs
+# Issue 13's comparison (experiments/pretrain_mini_offline/README.md): mean and first-last pooling of each base vs
 # unsupervised SimCSE trained from it, one epoch of wiki_sample (11,914 sentences = 187 steps of 64, max_len 32),
 # 3 seeds, the STS suite with alignment/uniformity. Bases: NEW (the recipe's output) and OLD (../shared).
-#   PYTHONPATH=$PWD/src SENTEMB_DATA_DIR=... NEW=/path/mini_offline bash experiments/pretrain_compare_runs.sh
-#   python experiments/runs_table.py runs/pretrain_compare --seeds
+#   PYTHONPATH=$PWD/src SENTEMB_DATA_DIR=... NEW=/path/mini_offline bash experiments/pretrain_mini_offline/compare_runs.sh
+#   python tools/runs_table.py runs/pretrain_compare --seeds
 set -u
 PY=${PY:-.venv/bin/python}
 OUT=${OUT:-runs/pretrain_compare}

@@ -1,6 +1,6 @@
 """The post-hoc baselines table over one backbone from ONE encoding pass (the CPU here is shared and slow).
 
-    python experiments/posthoc_table.py --out experiments/posthoc_baselines.json
+    python experiments/posthoc_baselines/table.py --out experiments/posthoc_baselines/table.json
 
 Encodes every sentence once with output_hidden_states, pools it six ways (cls, cls_before_pooler, mean, max,
 first_last_avg, last2avg) and scores each pooling; then fits the library's transforms on mean pooling
@@ -67,7 +67,7 @@ def score(emb: torch.Tensor, row: dict[str, int], sts, au, dev) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default="experiments/posthoc_baselines.json")
+    ap.add_argument("--out", default="experiments/posthoc_baselines/table.json")
     ap.add_argument("--cache", default="/tmp/sentemb-cache/posthoc_minilm.pt")
     ap.add_argument("--max-corpus", type=int, default=10000, help="postprocess.max_sentences for wiki and nli")
     ap.add_argument("--flow-steps", type=int, default=500)

@@ -1,6 +1,6 @@
 """How often DCL's clamp N e^(-1/tau) binds at the start of training on minilm_l6, against tau.
 
-    PYTHONPATH=src flock /tmp/sentemb-heavy.lock python experiments/dcl_clamp_check.py > experiments/dcl_clamp_check.out
+    PYTHONPATH=src flock /tmp/sentemb-heavy.lock python experiments/dcl_hcl_layout/clamp_check.py > experiments/dcl_hcl_layout/clamp_check.out
 
 For the first 3 batches of 64 wiki_sample sentences (seeded shuffle, max length 32, dropout on, no gradient),
 in the references' layout (both views are anchors: 128 anchors, 126 negatives each), prints the mean positive

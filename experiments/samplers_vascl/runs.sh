@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The runs behind experiments/samplers_vascl.md: same data (wiki_sample), budget (25 steps of batch 32,
+# The runs behind experiments/samplers_vascl/README.md: same data (wiki_sample), budget (25 steps of batch 32,
 # max length 32), seed (42) and backbone (minilm_l6); one at a time. Run from the repository root:
-#   PYTHONPATH=$PWD/src SENTEMB_DATA_DIR=... bash experiments/samplers_vascl_runs.sh
+#   PYTHONPATH=$PWD/src SENTEMB_DATA_DIR=... bash experiments/samplers_vascl/runs.sh
 # Evaluation: the STS suite (STS12-16, STS-B, SICK-R; alignment/uniformity on STS-B dev) and short-text
 # clustering (StackOverflow, Biomedical, SearchSnippets; ACC/NMI/ARI over 5 K-means seeds).
 set -u
