@@ -30,7 +30,7 @@ done
 for seed in $SEEDS; do for base in new old; do
   run ${base}_simcse_cls_s$seed model=simcse_unsup backbone.name_or_path=$(path_of $base) $TRAIN seed=$seed $COMMON
 done; done
-# the same with mean pooling (the better pooling on these bases in the GPU probes, pretrain_tuning/README.md)
+# the same with mean pooling (the better pooling on these bases in the GPU probes, experiments/pretrain_tuning/README.md)
 for seed in $SEEDS; do for base in new old; do
   run ${base}_simcse_mean_s$seed model=simcse_unsup model.pooling=mean backbone.name_or_path=$(path_of $base) \
       $TRAIN seed=$seed $COMMON
