@@ -18,9 +18,12 @@ run() {
 }
 mkdir -p "$OUT"
 run simcse_in_batch model=simcse_unsup $COMMON
-run simcse_hard model=simcse_unsup sampler=hard $COMMON
-run simcse_debiased model=simcse_unsup sampler=debiased $COMMON
-run vascl model=vascl $COMMON
+# DCL/HCL as these runs had them: view 0 the only anchors, SimCSE's tau 0.05 (the defaults until issue 21)
+OLD_LAYOUT="sampler.anchors=first_view loss.temperature=0.05"
+run simcse_hard model=simcse_unsup sampler=hard $OLD_LAYOUT $COMMON
+run simcse_debiased model=simcse_unsup sampler=debiased $OLD_LAYOUT $COMMON
+# The vascl row was the old form of model=vascl, which no longer exists (issue 21 rebuilt it as released):
+# its runs are experiments/vascl_release/runs.sh.
 # reference points without training: the starting points of the SimCSE runs (CLS) and of VaSCL (mean)
 run avg_cls model=avg model.pooling=cls_before_pooler backbone=minilm_l6 logger=none save_model=false "eval=[sts,clustering]"
 run avg_mean model=avg model.pooling=mean backbone=minilm_l6 logger=none save_model=false "eval=[sts,clustering]"
