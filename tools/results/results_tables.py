@@ -68,9 +68,10 @@ SECTION_TEXT = {
 
 
 def _git_commit() -> str:
+    """The commit of the checkout this tool lives in, whatever the working directory."""
     try:
         return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              check=True).stdout.strip()
+                              check=True, cwd=Path(__file__).resolve().parent).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
