@@ -29,13 +29,13 @@ test-all:  ## every test, the slow ones too
 	$(PY) -m pytest -q -m ''
 
 lint:
-	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff check src tests tools
 
 results:  ## run every section of experiments/RESULTS.md (Hydra multiruns into runs/results) and rebuild it (2 h 20 min measured on 2 idle cores)
-	$(PY) experiments/results/make_results.py
+	$(PY) tools/results/make_results.py
 
 results-dry-run:  ## the commands behind `make results` and their time estimate, nothing run
-	$(PY) experiments/results/make_results.py --dry-run
+	$(PY) tools/results/make_results.py --dry-run
 
 clean:
 	rm -rf runs outputs multirun .pytest_cache .ruff_cache src/*.egg-info

@@ -7,7 +7,7 @@
 
 Fitting corpus = `postprocess.corpus=target` with `eval=sts` (every sentence of STS12-16, STS-B test, SICK-R
 test and the STS-B dev sentences of align_uniform); scores from the framework's evaluators, as in
-experiments/posthoc_table.py (whose encoding and scoring functions this reuses).
+experiments/posthoc_baselines/table.py (whose encoding and scoring functions this reuses).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from sentemb.evaluation.sts import STSEvaluator
 from sentemb.paths import data_dir, minilm_path
 
 HERE = Path(__file__).resolve().parent
-_spec = importlib.util.spec_from_file_location("posthoc_table", HERE.parent / "posthoc_table.py")
+_spec = importlib.util.spec_from_file_location("posthoc_table", HERE.parent / "posthoc_baselines" / "table.py")
 posthoc_table = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(posthoc_table)
 POOLINGS = ("mean", "first_last_avg")

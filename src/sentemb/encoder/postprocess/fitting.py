@@ -4,7 +4,7 @@
     target   the sentences of the configured eval tasks (every evaluator with a `sentences` attribute, e.g.
              STS12-16, STS-B test, SICK-R test and the STS-B dev sentences of align_uniform): the papers'
              "target" setting. One transform is fitted on their union (the BERT-whitening reference code fits
-             one per task; see experiments/posthoc_baselines.md).
+             one per task; see experiments/posthoc_baselines/README.md).
     wiki     <data_dir>/en/wiki1m_head.txt (first 11,914 lines of SimCSE's wiki1m).
     nli      <data_dir>/en/SNLI/s{1,2}.{dev,test} (the SNLI sentences shipped here; the papers' "NLI" setting
              uses the SNLI+MNLI training sentences, which are not shipped).
