@@ -172,3 +172,14 @@ def test_smoke_run_end_to_end(tmp_path):
         assert title in text, title
     assert "_no results" not in text and "Smoke run" in text
     assert "simcse_synonym" in text and "arccse_no_margin" in text and "supcon_snips" in text
+
+
+def test_offline_base_is_looked_for_where_the_run_loads_it(tmp_path, monkeypatch):
+    """The check resolves backbone=mini_offline's name_or_path as a run does (it once looked in ../shared/models
+    while the runs loaded ~/.cache/sentemb/models, and every job of the section failed)."""
+    monkeypatch.setenv("SENTEMB_MODELS_DIR", str(tmp_path))
+    why = make_results.offline_base_missing(Budget())
+    assert why and str(tmp_path / "mini_offline") in why
+    (tmp_path / "mini_offline").mkdir()
+    (tmp_path / "mini_offline" / "config.json").write_text("{}")
+    assert make_results.offline_base_missing(Budget()) is None

@@ -34,8 +34,6 @@ sys.path.insert(0, str(HERE))
 from results_plan import SECTIONS, Budget, Job, build_plan, smoke_budget  # noqa: E402
 from results_tables import _duration, build_results  # noqa: E402
 
-from sentemb.paths import models_dir  # noqa: E402
-
 
 def offline_base_missing(budget: Budget) -> str | None:
     """Why the offline-base section cannot run here, or None when it can."""
@@ -43,10 +41,23 @@ def offline_base_missing(budget: Budget) -> str | None:
     if not conf.is_file():
         return (f"section offline_base skipped: no backbone option {conf.relative_to(ROOT)} in this "
                 "checkout (backbone=mini_offline comes with the pretraining issue)")
-    folder = models_dir() / budget.base_backbone
-    if not folder.is_dir():
-        return f"section offline_base skipped: the base model folder {folder} is missing"
+    folder = base_folder(budget.base_backbone)
+    if not (folder / "config.json").is_file():
+        return (f"section offline_base skipped: no base model at {folder} (backbone={budget.base_backbone}'s "
+                "name_or_path; set SENTEMB_MODELS_DIR, e.g. to ../shared/models, or make it with "
+                "`make pretrain-offline`)")
     return None
+
+
+def base_folder(backbone: str) -> Path:
+    """The folder `backbone=<backbone>` loads, resolved as a run resolves it (SENTEMB_MODELS_DIR, else the cache)."""
+    from hydra import compose, initialize_config_dir
+
+    import sentemb.conf_resolvers  # noqa: F401  (registers ${sentemb.*:})
+
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        cfg = compose(config_name="config", overrides=[f"backbone={backbone}"])
+    return Path(str(cfg.backbone.name_or_path)).expanduser()
 
 
 def command(job: Job, runs_dir: Path) -> list[str]:
