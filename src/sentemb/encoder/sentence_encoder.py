@@ -64,6 +64,7 @@ class SentenceEncoder(nn.Module):
         self.model = backbone.model
         self.tokenizer = backbone.tokenizer
         self.backbone_name = backbone.name
+        self.weights_from = backbone.weights_from  # None: random weights (no checkpoint to take heads from)
         self.pooling = check_pooling(pooling)
         pooler = unused_pooler(self.model, self.pooling)
         if pooler is not None:  # trained by no pooling but `cls`: kept (saved) but out of training and DDP
