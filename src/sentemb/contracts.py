@@ -32,7 +32,7 @@ from sentemb.samplers.pairs import ContrastivePairs
 
 __all__ = ["AuxiliaryObjective", "Batch", "BatchBuilder", "BatchBuilderBase", "BatchBuilderFactory",
            "ContrastivePairs", "DataModuleBase", "Encode", "Evaluator", "EvaluatorBase", "Loss", "LossBase", "Sampler",
-           "SamplerBase", "TrainingData", "check_contract"]
+           "SamplerBase", "TrainingData", "check_contract", "protocol_members"]
 
 
 @runtime_checkable
