@@ -18,7 +18,15 @@ import yaml
 from hydra.utils import get_class, instantiate
 
 from conftest import CONF_DIR, SENTENCES, compose_config
-from sentemb.contracts import AuxiliaryObjective, BatchBuilder, ContrastivePairs, Evaluator, Loss, Sampler
+from sentemb.contracts import (
+    AuxiliaryObjective,
+    BatchBuilder,
+    ContrastivePairs,
+    Evaluator,
+    EvaluatorBase,
+    Loss,
+    Sampler,
+)
 from sentemb.paths import checkout_root
 
 EXAMPLE = checkout_root() / "examples" / "custom_loss"
@@ -136,8 +144,9 @@ def test_every_model_option_builds_batches_and_objectives_by_contract(model: str
 def test_every_evaluator_class_meets_the_evaluator_contract(option: str):
     specs = yaml.safe_load((CONF_DIR / "eval" / f"{option}.yaml").read_text())
     assert specs
-    for spec in specs.values():
-        assert issubclass(get_class(spec["_target_"]), Evaluator)
+    for spec in specs.values():  # an evaluator subclasses the base that gives the contract's defaults
+        cls = get_class(spec["_target_"])
+        assert issubclass(cls, EvaluatorBase) and callable(cls.__call__)
 
 
 def test_contracts_refuse_what_lacks_a_required_member():

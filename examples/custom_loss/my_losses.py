@@ -5,20 +5,21 @@ Margin Softmax", IJCAI 2019, eq. 3: for anchor i with positive p and cosine simi
 
     L_i = -log( exp((s_ip - m) / tau) / ( exp((s_ip - m) / tau) + sum_{j != p} exp(s_ij / tau) ) )
 
-m = 0 is SimCSE's InfoNCE. It meets `sentemb.contracts.Loss`: an nn.Module whose forward takes the sampler's
-`ContrastivePairs` and returns a scalar; it reuses sentemb's multi-positive cross-entropy for the rest.
+m = 0 is SimCSE's InfoNCE. It meets `sentemb.contracts.Loss`: it subclasses `LossBase` (an nn.Module with the
+defaults of the contract's other members) and its forward takes the sampler's `ContrastivePairs` and returns a
+scalar; it reuses sentemb's multi-positive cross-entropy for the rest.
 """
 
 from __future__ import annotations
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
-from sentemb.contracts import ContrastivePairs
+from sentemb.contracts import ContrastivePairs, LossBase
 from sentemb.losses.infonce import multi_positive_info_nce
 
 
-class AdditiveMarginInfoNCE(nn.Module):
+class AdditiveMarginInfoNCE(LossBase):
     """InfoNCE whose positive logits are lowered by margin/temperature; pairs (N, M) -> scalar."""
 
     config_name = "am_infonce"  # names this option in sentemb's start-up checks

@@ -8,25 +8,31 @@ Data flow of one training step (`sentemb.methods.contrastive.ContrastiveModule.t
 
 and after training, `Evaluator(encode) -> {score: value}` for each entry of the `eval` group.
 
-Required members are the Protocol methods below (`isinstance(obj, Loss)` checks them). Optional members are
-listed in each docstring: shared code reads them with a default when absent, so a plug-in that has none of
-them works; each one's reader is named. `ContrastivePairs` (samplers/pairs.py) and `Batch` (data/batches.py)
-are the two containers the pieces exchange; they are re-exported here.
+Each protocol lists every member a piece has; shared code calls them directly, without probing. Most have
+a default: subclass the protocol's base (`SamplerBase`, `LossBase`, `BatchBuilderBase`, `EvaluatorBase`,
+`sentemb.methods.objectives.AuxiliaryObjective`; module `sentemb.bases`, re-exported here) and define only
+the call and what differs. `isinstance(obj, Loss)` checks the member list; `check_contract` refuses, where
+a piece is built, one that misses a member, naming the setting, the members and the base to subclass.
+`ContrastivePairs` (samplers/pairs.py) and `Batch` (data/batches.py) are the two containers the pieces
+exchange; they are re-exported here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from torch import Tensor
 
+from sentemb.bases import BatchBuilderBase, DataModuleBase, EvaluatorBase, LossBase, SamplerBase
 from sentemb.data.batches import Batch
+from sentemb.errors import SettingError
 from sentemb.samplers.pairs import ContrastivePairs
 
-__all__ = ["AuxiliaryObjective", "Batch", "BatchBuilder", "BatchBuilderFactory", "ContrastivePairs", "Encode",
-           "Evaluator", "Loss", "Sampler"]
+__all__ = ["AuxiliaryObjective", "Batch", "BatchBuilder", "BatchBuilderBase", "BatchBuilderFactory",
+           "ContrastivePairs", "DataModuleBase", "Encode", "Evaluator", "EvaluatorBase", "Loss", "LossBase", "Sampler",
+           "SamplerBase", "TrainingData", "check_contract", "protocol_members"]
 
 
 @runtime_checkable
@@ -40,9 +46,9 @@ class Sampler(Protocol):
         and `ContrastivePairs.activity` (name -> share in [0, 1] of the term's units that acted this step,
         logged as train/<name>_active; 0 = inert) for every term of yours that can do nothing.
 
-    Optional members (read by `sentemb.samplers.compat` at start-up, before any data loads, and by
-    `ContrastiveModule.sample`):
-        config_name: str                the option's name in error messages (default: the class name)
+    Members with a default in `SamplerBase` (read by `sentemb.samplers.compat` at start-up, before any data
+    loads, and by `ContrastiveModule`):
+        config_name: str | None         the option's name in error messages (None: the class name)
         produces: Mapping[str, str]     optional ContrastivePairs fields it fills (`tau_plus`, `negative_weight`,
                                         `neighbours`, `pair_labels`) -> the setting that asks for each; a loss
                                         that does not `consume` one of them is refused
@@ -54,6 +60,15 @@ class Sampler(Protocol):
                                         view's normalised text), and `detect_embeddings=` (B, V, D) when
         momentum: float | None          is set (a momentum encoder, EMA with this factor, embeds the batch)
     """
+
+    config_name: str | None
+    produces: Mapping[str, str]
+    requires_labels: str | None
+    missing_temperature: bool
+    uses_text_ids: bool
+    momentum: float | None
+
+    def min_batch_size(self) -> int: ...
 
     def __call__(self, embeddings: Tensor, labels: Tensor | None = None) -> ContrastivePairs: ...
 
@@ -68,14 +83,22 @@ class Loss(Protocol):
         to `pairs.stats` / `pairs.activity` (the same object is logged after the loss), e.g. a hinge's share
         of active margins; create the dict when it is None.
 
-    Optional members (read by `sentemb.samplers.compat` and `ContrastiveModule.__init__`):
-        config_name: str                the option's name in error messages
+    Members with a default in `LossBase` (read by `sentemb.samplers.compat` and `ContrastiveModule.__init__`):
+        config_name: str | None         the option's name in error messages (None: the class name)
         consumes: frozenset[str]        optional ContrastivePairs fields it uses (see Sampler.produces)
         requires: frozenset[str]        of those, the ones it cannot do without
-        requires_hard_negatives: bool   True: needs NLI triplets (the data module's `provides_hard_negatives`)
+        requires_hard_negatives: str | None   None, or the setting that makes it need NLI triplets (checked
+                                        against the data module's `provides_hard_negatives`)
         set_embedding_dim(dim: int)     called once with the encoder's width D before training (for losses
-                                        with their own layers, e.g. SBERT's softmax classifier)
+                                        with their own layers, e.g. a softmax classifier over pairs)
     """
+
+    config_name: str | None
+    consumes: frozenset[str]
+    requires: frozenset[str]
+    requires_hard_negatives: str | None
+
+    def set_embedding_dim(self, dim: int) -> None: ...
 
     def __call__(self, pairs: ContrastivePairs) -> Tensor: ...
 
@@ -117,10 +140,12 @@ class BatchBuilder(Protocol):
     The Batch holds input_ids / attention_mask (B, V, L) long, labels (B,) or None, index (B,), text_ids
     (B, V) or None, and `extra` (name -> tensor block) for auxiliary objectives.
 
-    Optional members (read by the data module):
+    Member with a default in `BatchBuilderBase` (called by the data modules):
         bind_sampler(sampler)           called with the data loader's sampler when the loader is made (its
-                                        `epoch`, which Lightning sets each epoch, seeds augmentations)
+                                        `epoch`, which Lightning sets each epoch, can seed augmentations)
     """
+
+    def bind_sampler(self, sampler: Any) -> None: ...
 
     def __call__(self, rows: list[dict]) -> Batch: ...
 
@@ -144,11 +169,59 @@ class Evaluator(Protocol):
         Scores the encoder through `encode`; results land in results.json and the loggers as
         test/<name>_<score> (the `sts` and `align_uniform` entries keep their historical names).
 
-    Optional members (read by `sentemb.evaluation.suite.run_evaluators` and `train.evaluate_and_save`):
+    Members with a default in `EvaluatorBase` (read by `sentemb.evaluation.suite.run_evaluators` and
+    `train.evaluate_and_save`):
         sentences: Sequence[str]        every sentence it will encode, so all evaluators' sentences are
                                         encoded in one pass before any of them runs
-        aggregation: str                how it aggregates subsets (written into results.json)
+        aggregation: str | None         how it aggregates subsets (written into results.json when not None)
     """
+
+    sentences: Sequence[str]
+    aggregation: str | None
 
     def __call__(self, encode: Encode) -> Mapping[str, float]: ...
 
+
+
+@runtime_checkable
+class TrainingData(Protocol):
+    """`group: data` (the class its `_target_` names; read before any data loads by `sentemb.samplers.compat`).
+    Defaults in `DataModuleBase`, which `TextDataModule` and `ViewsDataModule` subclass.
+
+    provides_labels: "class" | "pair" | None    labels in every batch (class ids, or each pair's label/score)
+    provides_hard_negatives: bool               NLI triplets (anchor, positive, hard negative)
+    """
+
+    provides_labels: str | None
+    provides_hard_negatives: bool
+
+
+BASES: dict[type, str] = {
+    Sampler: "sentemb.contracts.SamplerBase",
+    Loss: "sentemb.contracts.LossBase",
+    AuxiliaryObjective: "sentemb.methods.objectives.AuxiliaryObjective",
+    BatchBuilder: "sentemb.contracts.BatchBuilderBase",
+    Evaluator: "sentemb.contracts.EvaluatorBase",
+    TrainingData: "sentemb.contracts.DataModuleBase",
+}
+
+
+def protocol_members(protocol: type) -> tuple[str, ...]:
+    """Every member of `protocol`: its annotated attributes and its methods (`__call__` included)."""
+    names = dict.fromkeys(protocol.__annotations__)
+    names.update(dict.fromkeys(n for n, v in vars(protocol).items()
+                               if callable(v) and (n == "__call__" or not n.startswith("_"))))
+    return tuple(names)
+
+
+def check_contract(piece: Any, protocol: type, setting: str) -> None:
+    """Refuse `piece` (an object, or a class for `TrainingData`), built from the config's `setting` (e.g.
+    "loss", "eval.sts"), with a SettingError naming the members of `protocol` it lacks and the base class
+    that gives their defaults. Called where each piece is built, so a misfit stops the run at start-up."""
+    missing = [m for m in protocol_members(protocol) if not hasattr(piece, m)]
+    if missing:
+        cls = piece if isinstance(piece, type) else type(piece)
+        raise SettingError(
+            f"{setting}: {cls.__module__}.{cls.__qualname__} does not meet sentemb.contracts.{protocol.__name__}: "
+            f"it lacks {', '.join(missing)}. Subclass {BASES[protocol]} (it gives the defaults) and define "
+            "what your piece does (README 'Extending sentemb').")

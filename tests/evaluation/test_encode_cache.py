@@ -7,6 +7,7 @@ import zlib
 import numpy as np
 import pytest
 
+from sentemb.bases import EvaluatorBase
 from sentemb.evaluation.encode_cache import CachedEncode
 from sentemb.evaluation.suite import run_evaluators
 
@@ -20,7 +21,7 @@ class RecordingEncoder:
         return np.stack([np.random.default_rng(zlib.crc32(s.encode())).normal(size=4) for s in sentences])
 
 
-class Evaluator:
+class Evaluator(EvaluatorBase):
     def __init__(self, sentences: list[str], expose: bool = True) -> None:
         if expose:
             self.sentences = sentences

@@ -269,10 +269,11 @@ def test_hard_sampler_without_a_temperature_is_refused_at_start_up():
 
 @pytest.mark.parametrize("make", ["hard", "false_negative"])
 def test_samplers_without_a_temperature_are_refused_at_start_up(make):
+    from sentemb.bases import LossBase
     from sentemb.samplers.compat import IncompatibleConfigError, check_compatible
     from sentemb.samplers.false_negative import FalseNegativeSampler
 
-    class WeightedLossWithoutTemperature:  # uses what the samplers give, but has no tau to share
+    class WeightedLossWithoutTemperature(LossBase):  # uses what the samplers give, but has no tau to share
         config_name = "custom"
         consumes = frozenset({"negative_weight", "tau_plus"})
 

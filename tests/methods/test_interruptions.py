@@ -14,6 +14,7 @@ from lightning.pytorch.plugins.io import TorchCheckpointIO
 from safetensors.torch import load_file
 
 from conftest import compose_config
+from sentemb.bases import LossBase
 from sentemb.checkpointing import AtomicCheckpointIO
 from sentemb.methods.faults import NonFiniteLossError
 from sentemb.paths import PROJECT_ROOT
@@ -85,7 +86,7 @@ def test_checkpoints_load_without_unpickling_objects(tmp_path):
         AtomicCheckpointIO().load_checkpoint(tmp_path / "evil.ckpt")
 
 
-class NaNLoss(torch.nn.Module):
+class NaNLoss(LossBase):
     def __init__(self, **settings):  # takes (and ignores) the loss group's settings
         super().__init__()
 

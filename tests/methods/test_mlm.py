@@ -8,26 +8,42 @@ from transformers import BertConfig, BertForMaskedLM
 from conftest import SENTENCES
 from sentemb.encoder.backbone import load_backbone
 from sentemb.encoder.sentence_encoder import SentenceEncoder
-from sentemb.methods.mlm import MLMObjective, mask_tokens
+from sentemb.methods.mlm import MLMObjective
 from sentemb.paths import minilm_path
+from sentemb.pretraining.masking import Masker
 
 TINY = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)
 
 
-def test_masking_15_percent_80_10_10_never_special_or_padding():
-    g = torch.Generator().manual_seed(0)
-    ids = torch.randint(10, 1000, (400, 50))
-    maskable = torch.ones_like(ids, dtype=torch.bool)
-    maskable[:, 0] = maskable[:, -5:] = False  # [CLS], padding
-    masked, labels = mask_tokens(ids, maskable, mask_token_id=3, vocab_size=1000, mask_prob=0.15, generator=g)
+def test_the_objective_masks_with_the_pretraining_masker_over_the_tokenizer_vocabulary(tiny_backbone_factory):
+    """One masker for MLM pretraining and the MLM objective: random replacements are ordinary tokens of the
+    tokenizer (never special), specials and padding are never chosen (the 80/10/10 rates:
+    tests/pretraining/test_mlm_masking.py)."""
+    encoder = SentenceEncoder(tiny_backbone_factory(), "cls")
+    objective = MLMObjective(mask_prob=0.5)
+    objective.bind(encoder)
+    assert isinstance(objective.masker, Masker) and objective.masker.mask_prob == 0.5
+    tok = encoder.tokenizer
+    ordinary = torch.tensor(sorted(set(tok.get_vocab().values()) - set(tok.all_special_ids)))
+    torch.manual_seed(0)
+    ids = ordinary[torch.randint(len(ordinary), (300, 40))]
+    ids[:, 0] = tok.cls_token_id
+    mask = torch.ones_like(ids)
+    mask[:, -5:] = 0
+    ids[mask == 0] = tok.pad_token_id
+    masked, labels = objective.mask(ids, mask)
     chosen = labels != -100
-    assert not chosen[~maskable].any() and torch.equal(masked[~maskable], ids[~maskable])
-    assert abs(chosen.sum().item() / maskable.sum().item() - 0.15) < 0.01
-    assert torch.equal(labels[chosen], ids[chosen])
-    n = chosen.sum().item()
-    as_mask = (masked[chosen] == 3).sum().item() / n
-    unchanged = (masked[chosen] == ids[chosen]).sum().item() / n
-    assert abs(as_mask - 0.8) < 0.02 and abs(unchanged - 0.1) < 0.02 and abs(1 - as_mask - unchanged - 0.1) < 0.02
+    assert not chosen[:, 0].any() and not chosen[mask == 0].any()
+    replaced = chosen & (masked != tok.mask_token_id) & (masked != ids)
+    assert replaced.sum() > 200
+    assert torch.isin(masked[replaced], ordinary).all()
+
+
+def test_only_backbones_loaded_from_a_checkpoint_name_one_for_heads(tmp_path, tiny_backbone_factory):
+    """`Backbone.weights_from` (not the option's name) says whether there is a checkpoint to take an MLM head from."""
+    assert tiny_backbone_factory().weights_from is None
+    assert load_backbone(minilm_path()).weights_from == str(minilm_path())
+    assert load_backbone(minilm_path(), random_init=True).weights_from is None
 
 
 def test_mlm_loss_equals_bert_for_masked_lm(tmp_path):

@@ -2,6 +2,7 @@
 
 import pytest
 
+from sentemb.bases import LossBase
 from sentemb.losses.infonce import InfoNCELoss
 from sentemb.methods.vascl import VaSCLLoss
 from sentemb.samplers.compat import IncompatibleConfigError, check_compatible
@@ -20,7 +21,7 @@ def test_compatible_pairs_pass(loss, sampler):
 
 
 def test_a_loss_that_ignores_tau_plus_is_refused_naming_both_settings():
-    class PlainLoss:  # e.g. a loss that does not know DCL
+    class PlainLoss(LossBase):  # e.g. a loss that does not know DCL
         config_name = "plain"
 
     with pytest.raises(IncompatibleConfigError, match=r"loss=plain .*sampler=debiased.*sampler\.tau_plus=0\.1"):

@@ -19,13 +19,14 @@ import random
 import torch
 
 from sentemb.augment.words import WordSplitter
+from sentemb.bases import BatchBuilderBase
 from sentemb.data.batches import Batch, DropoutPairBuilder, pad_sequences
 from sentemb.errors import SettingError
 
 VIEWS = ("second", "both")
 
 
-class AugmentedPairBuilder:
+class AugmentedPairBuilder(BatchBuilderBase):
     """Args:
         tokenizer: the backbone's tokenizer.
         augment: an op from `sentemb.augment.ops` / `sentemb.augment.synonyms` (`op(content, splitter, rng)`),

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from sentemb.bases import BatchBuilderBase
+
 
 @dataclass
 class Batch:
@@ -48,7 +50,7 @@ def pad_sequences(sequences: list[list[int]], pad_id: int) -> tuple[Tensor, Tens
     return ids, mask
 
 
-class DropoutPairBuilder:
+class DropoutPairBuilder(BatchBuilderBase):
     """Unsupervised SimCSE batches: each sentence twice (V=2); the views differ only by dropout noise."""
 
     num_views = 2

@@ -10,6 +10,8 @@ import lightning as L
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from sentemb.bases import DataModuleBase
+from sentemb.contracts import BatchBuilder, check_contract
 from sentemb.data.resumable import ResumableShuffleSampler, progress_of
 from sentemb.data.text_ids import text_ids
 from sentemb.data.text_reader import read_text_lines
@@ -37,7 +39,7 @@ class TokenListDataset(Dataset):
         return row
 
 
-class TextDataModule(L.LightningDataModule):
+class TextDataModule(DataModuleBase, L.LightningDataModule):
     """Sentences from a text file, tokenised once (cached), batched by `batch_builder`.
 
     Args:
@@ -45,9 +47,9 @@ class TextDataModule(L.LightningDataModule):
         tokenizer: the backbone's tokenizer.
         batch_builder: a callable `builder(tokenizer=...)` returning the collate function
             (e.g. DropoutPairBuilder, built by Hydra with `_partial_: true`).
-        batch_size, max_length: as in SimCSE (64, 32).
+        batch_size, max_length: 64 and 32 in the unsupervised recipes.
         max_lines: read only the first lines of the file.
-        group_by_length: 0 (SimCSE: plain shuffle) or the number of batches per length-sorting window
+        group_by_length: 0 (a plain shuffle, the papers' setting) or the number of batches per length-sorting window
             (`ResumableShuffleSampler`): batches of similar lengths pad less, so a step costs fewer FLOPs.
     """
 
@@ -73,6 +75,7 @@ class TextDataModule(L.LightningDataModule):
         self.path = Path(path).expanduser()
         self.tokenizer = tokenizer
         self.collate = batch_builder(tokenizer=tokenizer)
+        check_contract(self.collate, BatchBuilder, "model.batch_builder")
         self.batch_size = batch_size
         self.max_length = max_length
         self.max_lines = max_lines
@@ -114,8 +117,7 @@ class TextDataModule(L.LightningDataModule):
         if self._resume is not None:
             sampler.resume_from(self._resume["epoch"], self._resume["batches_done"], self.batch_size)
             self._resume = None
-        if hasattr(self.collate, "bind_sampler"):  # augmenting builders seed by (seed, epoch, index)
-            self.collate.bind_sampler(sampler)
+        self.collate.bind_sampler(sampler)  # e.g. augmenting builders seed by (seed, epoch, index)
         return DataLoader(
             self.train_set,
             batch_size=self.batch_size,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import torch
 
+from sentemb.bases import BatchBuilderBase
 from sentemb.data.batches import Batch, pad_sequences
 from sentemb.errors import SettingError
 
@@ -46,7 +47,7 @@ def _views_batch(rows: list[dict], pad_id: int, expected_views: int, repeat: int
     )
 
 
-class TripletBuilder:
+class TripletBuilder(BatchBuilderBase):
     """(anchor, positive, hard negative) rows -> Batch with V = 3 (labels kept if the rows have them)."""
 
     num_views = 3
@@ -59,7 +60,7 @@ class TripletBuilder:
                             "NLI triplet data: data=nli_sample, nli or triplet_csv")
 
 
-class PairBuilder:
+class PairBuilder(BatchBuilderBase):
     """(s1, s2, label) rows -> Batch with V = 2 and labels (B,): long for classes, float for scores."""
 
     num_views = 2
@@ -72,7 +73,7 @@ class PairBuilder:
                             "labelled pair data: data=stsb_train, snli_pairs or pair_csv")
 
 
-class LabelledViewsBuilder:
+class LabelledViewsBuilder(BatchBuilderBase):
     """(text, label) rows -> Batch with V = num_views copies of each text (dropout makes them differ)."""
 
     def __init__(self, tokenizer, num_views: int = 2):

@@ -4,7 +4,7 @@ A subclass reads its source into `ViewsData` (texts per row, labels, an id of th
 this class tokenises every text once (cached like the unlabelled data), regroups the token lists per row
 and serves batches through a seeded batch sampler:
     batching=no_duplicates  no sentence twice in a batch (default for triplets and pairs)
-    batching=label          groups of `per_label` rows of one label, no duplicates (SupCon)
+    batching=label          groups of `per_label` rows of one label, no duplicates (supervised contrast)
     batching=shuffle        plain seeded shuffle (`ResumableShuffleSampler`)
 Each sampler shards itself across processes (DDP) and resumes mid-epoch from a checkpoint's position
 (`state_dict`), on every process.
@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import lightning as L
 from torch.utils.data import DataLoader, Dataset
 
+from sentemb.bases import DataModuleBase
+from sentemb.contracts import BatchBuilder, check_contract
 from sentemb.data.batch_samplers import LabelBatchSampler, NoDuplicatesBatchSampler
 from sentemb.data.errors import DataFormatError
 from sentemb.data.resumable import ResumableShuffleSampler, progress_of
@@ -63,7 +65,7 @@ class ViewsDataset(Dataset):
         return row
 
 
-class ViewsDataModule(L.LightningDataModule):
+class ViewsDataModule(DataModuleBase, L.LightningDataModule):
     """Args (shared by the supervised data options):
         tokenizer, batch_builder: as in TextDataModule (the model picks the builder).
         batch_size, max_length: per batch rows; truncation of every text.
@@ -84,6 +86,7 @@ class ViewsDataModule(L.LightningDataModule):
             raise SettingError(f"data.batching must be one of {BATCHINGS}, got {batching!r}")
         self.tokenizer = tokenizer
         self.collate = batch_builder(tokenizer=tokenizer)
+        check_contract(self.collate, BatchBuilder, "model.batch_builder")
         self.batch_size, self.max_length, self.max_rows = batch_size, max_length, max_rows
         self.batching, self.per_label = batching, per_label
         self.num_workers, self.cache_dir, self.seed, self.drop_last = num_workers, cache_dir, seed, drop_last
@@ -142,10 +145,12 @@ class ViewsDataModule(L.LightningDataModule):
         if sampler is not None:
             if resume is not None:
                 sampler.resume_from(resume["epoch"], resume["batches_done"])
+            self.collate.bind_sampler(sampler)
             return DataLoader(self.train_set, batch_sampler=sampler, **common)
         shuffle = ResumableShuffleSampler(len(self.train_set), self.seed, batch_size=self.batch_size)
         if resume is not None:
             shuffle.resume_from(resume["epoch"], resume["batches_done"], self.batch_size)
+        self.collate.bind_sampler(shuffle)
         return DataLoader(self.train_set, batch_size=self.batch_size, sampler=shuffle, drop_last=self.drop_last,
                           **common)
 

@@ -18,11 +18,14 @@ WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_mo
 
 @dataclass
 class Backbone:
-    """A transformer and its tokenizer; `name` is what the config asked for (for logs and results)."""
+    """A transformer and its tokenizer; `name` is what the config asked for (for logs and results);
+    `weights_from` is the folder or Hub name its weights were loaded from (where heads of the same checkpoint,
+    e.g. its MLM head, can be found), None when the weights are random."""
 
     model: PreTrainedModel
     tokenizer: PreTrainedTokenizerBase
     name: str
+    weights_from: str | None = None
 
 
 def _meant_as_path(name: str) -> bool:
@@ -73,7 +76,7 @@ def load_backbone(
             "or use backbone=minilm_l6 (offline)."
         ) from err
     log.info("backbone %s: %s parameters", name, f"{sum(p.numel() for p in model.parameters()):,}")
-    return Backbone(model=model, tokenizer=tokenizer, name=name)
+    return Backbone(model=model, tokenizer=tokenizer, name=name, weights_from=None if random_init else name)
 
 
 def tiny_random_backbone(tokenizer_name_or_path: str, **config: Any) -> Backbone:

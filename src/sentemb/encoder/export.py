@@ -16,7 +16,12 @@ from pathlib import Path
 from safetensors.torch import save_file
 from torch import nn
 
+from sentemb.encoder.postprocess.io import POSTPROCESS_DIR, save_postprocess
+
 log = logging.getLogger(__name__)
+
+SENTEMB_CONFIG = "sentemb_encoder.json"  # the encoder's settings (describe()) in a saved folder
+HEAD_FILE = "mlp_head.safetensors"  # the MLP head's weights, when it is kept at inference
 
 ST_POOLING_MODE = {"cls": "cls_token", "cls_before_pooler": "cls_token", "mean": "mean_tokens", "max": "max_tokens"}
 TANH = "torch.nn.modules.activation.Tanh"
@@ -60,7 +65,7 @@ def save_sentence_transformers_layout(encoder, folder: Path) -> bool:
         denses.append((encoder.model.pooler.dense, TANH))
     if encoder.head is not None and encoder.head_in_eval:
         denses.append((encoder.head.dense, TANH))
-    post = getattr(encoder, "postprocess", None)
+    post = encoder.postprocess
     as_linear = getattr(post, "as_linear", None)
     if as_linear is not None:
         denses.append((as_linear(), IDENTITY))
@@ -84,18 +89,14 @@ def save_sentence_transformers_layout(encoder, folder: Path) -> bool:
 
 def save_encoder(encoder, folder: Path) -> Path:
     """Save weights (safetensors), tokenizer, the encoder settings and the sentence-transformers modules."""
-    from sentemb.encoder.sentence_encoder import HEAD_FILE, SENTEMB_CONFIG
-
     folder.mkdir(parents=True, exist_ok=True)
     encoder.model.save_pretrained(str(folder), safe_serialization=True)
     encoder.tokenizer.save_pretrained(str(folder))
     if encoder.head is not None and encoder.head_in_eval:
         save_file({k: v.detach().cpu().contiguous() for k, v in encoder.head.state_dict().items()},
                   str(folder / HEAD_FILE))
-    post = getattr(encoder, "postprocess", None)
+    post = encoder.postprocess
     if post is not None:
-        from sentemb.encoder.postprocess.io import POSTPROCESS_DIR, save_postprocess
-
         save_postprocess(post, folder)
     _write_json(folder / SENTEMB_CONFIG, {**encoder.describe(),
                                           "postprocess": None if post is None else POSTPROCESS_DIR})

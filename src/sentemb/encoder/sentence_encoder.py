@@ -9,18 +9,18 @@ from typing import Any
 
 import numpy as np
 import torch
+from safetensors.torch import load_file
 from torch import Tensor, nn
 
 from sentemb.encoder.backbone import Backbone, load_backbone
+from sentemb.encoder.export import HEAD_FILE, SENTEMB_CONFIG, read_pooling_of, save_encoder
 from sentemb.encoder.head import MLPHead
 from sentemb.encoder.pooling import NEEDS_HIDDEN_STATES, check_pooling, pool, unused_pooler
+from sentemb.encoder.postprocess.io import load_postprocess
 from sentemb.encoder.subbatch import check_sub_batches, embed_in_sub_batches
 from sentemb.progress import progress
 
 log = logging.getLogger(__name__)
-
-SENTEMB_CONFIG = "sentemb_encoder.json"
-HEAD_FILE = "mlp_head.safetensors"
 
 
 def position_capacity(config) -> int:
@@ -64,6 +64,7 @@ class SentenceEncoder(nn.Module):
         self.model = backbone.model
         self.tokenizer = backbone.tokenizer
         self.backbone_name = backbone.name
+        self.weights_from = backbone.weights_from  # None: random weights (no checkpoint to take heads from)
         self.pooling = check_pooling(pooling)
         pooler = unused_pooler(self.model, self.pooling)
         if pooler is not None:  # trained by no pooling but `cls`: kept (saved) but out of training and DDP
@@ -202,8 +203,6 @@ class SentenceEncoder(nn.Module):
 
     def save(self, path: str | Path) -> Path:
         """Save in Hugging Face layout (safetensors) plus the sentence-transformers layout in the same folder."""
-        from sentemb.encoder.export import save_encoder
-
         return save_encoder(self, Path(path))
 
     @classmethod
@@ -218,8 +217,6 @@ class SentenceEncoder(nn.Module):
 
         `pooling` overrides the saved pooling; for a plain HF model it defaults to mean pooling.
         """
-        from sentemb.encoder.export import read_pooling_of
-
         folder = Path(str(path_or_name)).expanduser()
         saved = json.loads((folder / SENTEMB_CONFIG).read_text()) if (folder / SENTEMB_CONFIG).exists() else {}
         pooling = pooling or saved.get("pooling") or read_pooling_of(folder) or "mean"
@@ -231,11 +228,7 @@ class SentenceEncoder(nn.Module):
             max_length=max_length or saved.get("max_length", 128),
         )
         if encoder.head is not None:
-            from safetensors.torch import load_file
-
             encoder.head.load_state_dict(load_file(str(folder / HEAD_FILE)))
         encoder.backbone_name = saved.get("backbone", str(path_or_name))
-        from sentemb.encoder.postprocess.io import load_postprocess
-
         encoder.postprocess = load_postprocess(folder)
         return encoder.eval()

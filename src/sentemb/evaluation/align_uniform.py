@@ -18,6 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from sentemb.bases import EvaluatorBase
 from sentemb.data.sts_readers import read_stsb
 from sentemb.evaluation.sts import Encode, encode_unique
 
@@ -53,7 +54,7 @@ def uniformity(x: np.ndarray | torch.Tensor, t: float = 2) -> float:
     return float(torch.logsumexp(-t * sq, dim=0) - math.log(sq.numel()))
 
 
-class AlignUniformEvaluator:
+class AlignUniformEvaluator(EvaluatorBase):
     """`evaluator(encode)` -> {"align": ..., "uniform": ...} on STS-B `split` (SimCSE: dev).
 
     Positives: pairs with gold > `positive_threshold` (SimCSE: 4.0 on the 0-5 scale); uniformity over every

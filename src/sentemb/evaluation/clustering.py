@@ -21,6 +21,7 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
+from sentemb.bases import EvaluatorBase
 from sentemb.data.clustering_readers import STC_SETS, read_stc, stc_dir
 from sentemb.errors import SettingError
 from sentemb.evaluation.sts import Encode, encode_unique
@@ -55,7 +56,7 @@ def clustering_scores(gold: Sequence, predicted: Sequence) -> dict[str, float]:
             "ari": 100 * float(adjusted_rand_score(gold, predicted))}
 
 
-class ClusteringEvaluator:
+class ClusteringEvaluator(EvaluatorBase):
     """`evaluator(encode)` -> {"<set>_acc", "<set>_acc_std", ..nmi.., ..ari.., "avg_acc", "avg_nmi", "avg_ari"}.
 
     Args:

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from lightning.pytorch.callbacks import Callback
 
+from sentemb.bases import EvaluatorBase
 from sentemb.data.sts_readers import read_stsb
 from sentemb.errors import SettingError
 from sentemb.evaluation.align_uniform import alignment, uniformity
@@ -21,7 +22,7 @@ from sentemb.evaluation.sts import encode_unique, spearman_cosine
 log = logging.getLogger(__name__)
 
 
-class STSBDevScorer:
+class STSBDevScorer(EvaluatorBase):
     """Scores an encode function on STS-B dev with one encode call over its unique sentences."""
 
     def __init__(self, data_dir: str | Path, positive_threshold: float = 4.0):

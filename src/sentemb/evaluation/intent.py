@@ -19,6 +19,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
+from sentemb.bases import EvaluatorBase
 from sentemb.data.intent_readers import INTENT_SETS, read_intent_set
 from sentemb.errors import SettingError
 from sentemb.evaluation.sts import Encode, encode_unique
@@ -57,7 +58,7 @@ def probe_accuracy(train_x: np.ndarray, train_y: Sequence, test_x: np.ndarray, t
     return 100.0 * float((clf.predict(test_x) == np.asarray(test_y)).mean())
 
 
-class IntentEvaluator:
+class IntentEvaluator(EvaluatorBase):
     """`evaluator(encode)` -> {"<set>_full", "<set>_<k>shot", "<set>_<k>shot_std", "avg_full", "avg_<k>shot"}.
 
     Args:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sentemb.bases import EvaluatorBase
 from sentemb.data.clustering_readers import LabelledTexts
 from sentemb.data.intent_readers import read_banking77, read_clinc150, read_snips
 from sentemb.errors import SettingError
@@ -53,7 +54,7 @@ def nearest_centroid_accuracy(train_emb: np.ndarray, train_labels: Sequence, tes
     return float((pred == gold).mean() * 100.0)
 
 
-class NearestCentroidEvaluator:
+class NearestCentroidEvaluator(EvaluatorBase):
     """`evaluator(encode)` -> {task: accuracy x 100, ..., "avg": mean}; one encode call per task."""
 
     def __init__(self, data_dir: str | Path, tasks: Sequence[str] = ("banking77",),

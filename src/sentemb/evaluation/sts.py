@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import spearmanr
 
+from sentemb.bases import EvaluatorBase
 from sentemb.data.sts_readers import STS_YEARS, SentencePairs, read_sick, read_sts_year, read_stsb, sick_path
 from sentemb.errors import SettingError
 
@@ -78,7 +79,7 @@ def encode_unique(encode: Encode, sentences: list[str]) -> np.ndarray:
     return emb
 
 
-class STSEvaluator:
+class STSEvaluator(EvaluatorBase):
     """Spearman x 100 of cosine similarity on STS12-16, STS-B and SICK-R (SentEval/SimCSE protocol).
 
     `evaluator(encode)` -> {task: score, ..., "avg": mean of the task scores}, where

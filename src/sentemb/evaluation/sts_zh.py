@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sentemb.bases import EvaluatorBase
 from sentemb.data.zh_readers import ZH_SCORE_RANGES, ZH_TASKS, read_zh_pairs, zh_task_path
 from sentemb.errors import SettingError
 from sentemb.evaluation.sts import Encode, encode_unique, spearman_cosine
@@ -19,7 +20,7 @@ __all__ = ["ZH_METRIC_NAMES", "ChineseSTSEvaluator"]
 ZH_METRIC_NAMES = {"STS-B": "stsb", "ATEC": "atec", "BQ": "bq", "LCQMC": "lcqmc", "PAWSX": "pawsx"}
 
 
-class ChineseSTSEvaluator:
+class ChineseSTSEvaluator(EvaluatorBase):
     """`evaluator(encode)` -> {"stsb", "atec", "bq", "lcqmc", "pawsx", "avg"} (Spearman x 100).
 
     `encode` is called once on every unique sentence of the selected tasks. `max_pairs` keeps the first N

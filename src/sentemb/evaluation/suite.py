@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from sentemb.contracts import Evaluator, check_contract
 from sentemb.evaluation.encode_cache import CachedEncode
 
 log = logging.getLogger(__name__)
@@ -17,16 +18,19 @@ STS_METRIC_NAMES = {"STS12": "sts12", "STS13": "sts13", "STS14": "sts14", "STS15
                     "STSBenchmark": "stsb", "SICKRelatedness": "sickr", "avg": "sts_avg"}
 
 
-def run_evaluators(encoder, evaluators: Mapping[str, Any], batch_size: int = 128, cache: CachedEncode | None = None,
+def run_evaluators(encoder, evaluators: Mapping[str, Evaluator], batch_size: int = 128, cache: CachedEncode | None = None,
                    prefetch: Iterable[Any] = ()) -> dict[str, dict[str, float]]:
     """{name: evaluator} -> {name: {score: value}}; each evaluator is called with one shared memoising encode.
 
-    The `.sentences` of every evaluator (and of the objects in `prefetch`, e.g. the STS-B dev scorer) are
+    Each evaluator must meet `sentemb.contracts.Evaluator` (checked first). The `.sentences` of every
+    evaluator (and of the objects in `prefetch`, e.g. the STS-B dev scorer) are
     encoded first in one call, so a sentence in several tasks is encoded once; pass `cache` to reuse the
     embeddings after this call.
     """
+    for name, evaluator in evaluators.items():
+        check_contract(evaluator, Evaluator, f"eval.{name}")
     cache = cache if cache is not None else CachedEncode(encoder, batch_size)
-    wanted = [s for ev in (*evaluators.values(), *prefetch) for s in getattr(ev, "sentences", ())]
+    wanted = [s for ev in (*evaluators.values(), *prefetch) for s in ev.sentences]
     if wanted:
         log.info("encoding %d unique sentences for %s", len(dict.fromkeys(wanted)), ", ".join(evaluators))
         cache.prefetch(wanted)
@@ -55,7 +59,7 @@ def flat_metrics(results: Mapping[str, Mapping[str, float]], prefix: str = "test
 
 
 def sts_table(scores: Mapping[str, float]) -> str:
-    """A markdown table of STS scores (columns in SimCSE's order)."""
+    """A markdown table of STS scores (columns in the order of STS_METRIC_NAMES)."""
     keys = [k for k in STS_METRIC_NAMES if k in scores]
     head = "| " + " | ".join(STS_METRIC_NAMES[k] for k in keys) + " |"
     rule = "|" + "---|" * len(keys)

@@ -20,8 +20,9 @@ from __future__ import annotations
 import math
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
+from sentemb.bases import LossBase
 from sentemb.errors import SettingError
 from sentemb.losses.infonce import check_temperature, multi_positive_info_nce
 from sentemb.samplers.pairs import ContrastivePairs
@@ -45,7 +46,7 @@ def check_margin(margin: float, name: str = "loss.margin", upper: float = MAX_MA
     return margin
 
 
-class ArcConLoss(nn.Module):
+class ArcConLoss(LossBase):
     """ArcCon on `ContrastivePairs` -> scalar.
 
     Args:

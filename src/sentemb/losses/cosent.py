@@ -12,12 +12,13 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from sentemb.bases import LossBase
 from sentemb.errors import SettingError
 from sentemb.losses.pair_inputs import aligned_pairs
 from sentemb.samplers.pairs import ContrastivePairs
 
 
-class CoSENTLoss(nn.Module):
+class CoSENTLoss(LossBase):
     """CoSENT on `ContrastivePairs` from sampler=paired: u, v (N, D), pair_labels (N,) scores -> scalar.
 
     A batch where all scores are equal has no ordered pair and gives log(1) = 0.

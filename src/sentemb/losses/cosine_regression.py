@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
+from sentemb.bases import LossBase
 from sentemb.losses.pair_inputs import aligned_pairs
 from sentemb.samplers.pairs import ContrastivePairs
 
 
-class CosineRegressionLoss(nn.Module):
+class CosineRegressionLoss(LossBase):
     """MSE between cos(u_i, v_i) and pair_labels[i]; input from sampler=paired: u, v (N, D), labels (N,)."""
 
     config_name = "cosine_regression"

@@ -16,8 +16,9 @@ negative, i.e. its term in the denominator is multiplied by exp(weight).
 from __future__ import annotations
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
+from sentemb.bases import LossBase
 from sentemb.errors import SettingError
 from sentemb.losses.debiased import ClampMonitor
 from sentemb.losses.hard_negatives import own_hard_negative_mask
@@ -46,7 +47,7 @@ def multi_positive_info_nce(logits: Tensor, positive_mask: Tensor, negative_weig
     return (per_anchor[has_pos] / n_pos[has_pos]).mean()
 
 
-class InfoNCELoss(nn.Module):
+class InfoNCELoss(LossBase):
     """NT-Xent with temperature `temperature` (> 0; SimCSE: 0.05) on `ContrastivePairs` -> scalar.
 
     Pairs with tau_plus > 0 (sampler=debiased / hard) get DCL's debiased negative term

@@ -12,12 +12,13 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from sentemb.bases import LossBase
 from sentemb.errors import SettingError
 from sentemb.losses.pair_inputs import aligned_pairs
 from sentemb.samplers.pairs import ContrastivePairs
 
 
-class SoftmaxClassifierLoss(nn.Module):
+class SoftmaxClassifierLoss(LossBase):
     """Cross-entropy of a linear classifier on (u, v, |u-v|).
 
     Args:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from sentemb.bases import LossBase
 from sentemb.errors import SettingError
 from sentemb.losses.hard_negatives import own_hard_negative_mask
 from sentemb.samplers.pairs import ContrastivePairs
@@ -36,7 +37,7 @@ def pairwise_distance(anchors: Tensor, candidates: Tensor, distance: str) -> Ten
     return 1.0 - a @ c.T
 
 
-class TripletLoss(nn.Module):
+class TripletLoss(LossBase):
     """Args: margin (>= 0), distance ("euclidean" | "cosine"), negatives ("own" | "all" | "hardest")."""
 
     config_name = "triplet"
@@ -50,8 +51,7 @@ class TripletLoss(nn.Module):
         if negatives not in NEGATIVES:
             raise SettingError(f"loss.negatives must be one of {NEGATIVES}, got {negatives!r}")
         self.margin, self.distance, self.negatives = float(margin), distance, negatives
-        self.requires_hard_negatives = negatives == "own"
-        self.setting = f"loss.negatives={negatives}"
+        self.requires_hard_negatives = f"loss.negatives={negatives}" if negatives == "own" else None
 
     def _negative_mask(self, pairs: ContrastivePairs) -> Tensor:
         n, m = pairs.positive_mask.shape

@@ -29,6 +29,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import get_worker_info
 
+from sentemb.bases import BatchBuilderBase
 from sentemb.data.batches import Batch, DropoutPairBuilder, pad_sequences
 from sentemb.data.masked_span import SpanMasker
 from sentemb.errors import SettingError
@@ -54,7 +55,7 @@ def resolve_mask_token_id(tokenizer, mask_token: str | None) -> int:
     return int(token_id)
 
 
-class ArcCSEBatchBuilder:
+class ArcCSEBatchBuilder(BatchBuilderBase):
     """Collate rows {"input_ids": list[int], "index": int} into an ArcCSE `Batch`.
 
     `Batch.input_ids` / `attention_mask` (B, 2, L): (s, s), two dropout views for the pairwise term, exactly as

@@ -1,7 +1,8 @@
 """ContrastiveModule: encoder(views) -> sampler(embeddings) -> loss(pairs).
 
 One module serves every method: the method's config picks the pooling, head, batch builder, sampler and
-loss, which are independent pieces (so `model=arccse loss=infonce` is a plain config change).
+loss, which are independent pieces called through their contracts (`sentemb.contracts`), so swapping a
+method's loss for another is a plain config change.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import torch
 from lightning.pytorch.utilities import rank_zero_warn
 from torch import Tensor, nn
 
+from sentemb.contracts import AuxiliaryObjective, Loss, Sampler, check_contract
 from sentemb.data.batches import Batch
 from sentemb.distributed import (
     freeze_own_parameters,
@@ -36,8 +38,8 @@ from sentemb.rng import rng_states, set_rng_states
 class ContrastiveModule(L.LightningModule):
     """Args:
         backbone: transformer + tokenizer.
-        loss: an nn.Module taking `ContrastivePairs` -> scalar.
-        sampler: a callable (embeddings (B, V, D), labels) -> `ContrastivePairs`.
+        loss: a `sentemb.contracts.Loss` (an nn.Module taking `ContrastivePairs` -> scalar).
+        sampler: a `sentemb.contracts.Sampler` ((embeddings (B, V, D), labels) -> `ContrastivePairs`).
         pooling, mlp_head, head_in_eval: the encoder (see SentenceEncoder).
         eval_max_length: truncation when encoding for evaluation.
         lr, weight_decay, warmup_ratio, lr_schedule: AdamW with a "linear" (warm-up, decay to 0) or "constant"
@@ -51,7 +53,7 @@ class ContrastiveModule(L.LightningModule):
             (same loss, fewer padding FLOPs): 'auto', at most N chunks, or None (one forward pass); see
             sentemb.encoder.subbatch.
         auxiliary: optional name -> `AuxiliaryObjective` (sentemb.methods.objectives) added to the loss (e.g.
-            ArcCSE's triplet term): total = main + sum(weight * term.loss); terms with weight 0 are not
+            a triplet or MLM term): total = main + sum(weight * term.loss); terms with weight 0 are not
             computed. Logged as train/loss_main, train/aux/<name> and train/aux/<name>_active. Each is bound
             to the encoder at construction (`bind`; e.g. the MLM objective builds its head there).
         inert_patience: warn once when a term's activity (sampler/loss `ContrastivePairs.activity`, auxiliary
@@ -62,8 +64,8 @@ class ContrastiveModule(L.LightningModule):
     def __init__(
         self,
         backbone: Backbone,
-        loss: nn.Module,
-        sampler,
+        loss: Loss,
+        sampler: Sampler,
         pooling: str = "cls_before_pooler",
         mlp_head: bool = False,
         head_in_eval: bool = False,
@@ -83,11 +85,14 @@ class ContrastiveModule(L.LightningModule):
         check_sub_batches(sub_batches)
         self.save_hyperparameters(ignore=["backbone", "loss", "sampler", "auxiliary"])
         self.encoder = SentenceEncoder(backbone, pooling, mlp_head, head_in_eval, max_length=eval_max_length)
-        if hasattr(loss, "set_embedding_dim"):  # losses with their own layers (SBERT's softmax classifier)
-            loss.set_embedding_dim(self.encoder.hidden_size)
+        check_contract(loss, Loss, "loss")
+        check_contract(sampler, Sampler, "sampler")
+        for name, objective in (auxiliary or {}).items():
+            check_contract(objective, AuxiliaryObjective, f"model.auxiliary.{name}")
+        loss.set_embedding_dim(self.encoder.hidden_size)  # losses with layers of their own build them here
         self.loss_fn = loss  # a submodule: its parameters are trained and checkpointed with the encoder
         self.sampler = sampler
-        momentum = getattr(sampler, "momentum", None)  # e.g. sampler=false_negative sampler.momentum=0.99
+        momentum = sampler.momentum  # e.g. sampler=false_negative sampler.momentum=0.99
         self.momentum_encoder = MomentumEncoder(self.encoder, momentum) if momentum is not None else None
         self.skipped_batches = 0
         self.auxiliary = nn.ModuleDict(dict(auxiliary.items())) if auxiliary else None
@@ -97,7 +102,7 @@ class ContrastiveModule(L.LightningModule):
                 freeze_own_parameters(objective, self.encoder)
         self.activity_monitor = ActivityMonitor(inert_patience)
         # from_pretrained leaves models in eval mode and Lightning keeps module modes as they are:
-        # without this, dropout is off and SimCSE's two views are identical.
+        # without this, dropout is off and two dropout views of a sentence are identical.
         self.train()
         if grad_cache_chunk_size is not None:
             if auxiliary:
@@ -129,7 +134,7 @@ class ContrastiveModule(L.LightningModule):
         """sampler(embeddings, labels) -> ContrastivePairs; samplers with `uses_text_ids` also get the
         batch's (gathered) `text_ids=` (B, V) or None, and, when the sampler sets `momentum`, the momentum
         encoder's `detect_embeddings=` (B, V, D). Embeddings and labels are gathered already."""
-        if not getattr(self.sampler, "uses_text_ids", False):
+        if not self.sampler.uses_text_ids:
             return self.sampler(embeddings, labels)
         gather = gather_no_grad if self.hparams.gather_across_devices else (lambda t: t)
         text_ids = None if batch.text_ids is None else gather(batch.text_ids.contiguous())

@@ -1,10 +1,10 @@
 """The masked-language-model auxiliary objective of SimCSE (Gao et al., EMNLP 2021, Appendix F / Table D.1):
 loss = contrastive + lambda * MLM, lambda = 0.1.
 
-Masking as BERT and Hugging Face's DataCollatorForLanguageModeling: each input token that is not special
-and not padding is chosen with probability `mask_prob` (0.15); of the chosen, 80% become the mask token,
-10% a random token of the vocabulary, 10% stay as they are; the loss is the cross-entropy of the chosen
-tokens only (labels -100 elsewhere). The masked copies of the batch's views (B*V, L) go through the
+Masking as BERT (`sentemb.pretraining.masking.Masker`, the masker of MLM pretraining too): each input token
+that is not special and not padding is chosen with probability `mask_prob` (0.15); of the chosen, 80% become
+the mask token, 10% a random ordinary token of the tokenizer's vocabulary, 10% stay as they are; the loss is
+the cross-entropy of the chosen tokens only (labels -100 elsewhere). The masked copies of the batch's views (B*V, L) go through the
 backbone in a separate forward pass, as in SimCSE's code, and an MLM head predicts the original tokens.
 
 The head: the backbone checkpoint's own (`AutoModelForMaskedLM` weights, e.g. BERT's `cls.predictions`)
@@ -16,32 +16,15 @@ from __future__ import annotations
 
 import logging
 
-import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
 from sentemb.data.batches import Batch
 from sentemb.errors import SettingError
 from sentemb.methods.objectives import AuxiliaryObjective, AuxiliaryTerm
+from sentemb.pretraining.masking import Masker
 
 log = logging.getLogger(__name__)
-
-
-def mask_tokens(input_ids: Tensor, maskable: Tensor, mask_token_id: int, vocab_size: int,
-                mask_prob: float = 0.15, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
-    """BERT masking. input_ids (N, L) long, maskable (N, L) bool -> (masked ids (N, L), labels (N, L)),
-    labels = the original id at chosen positions and -100 elsewhere."""
-    def rand(shape):
-        return torch.rand(shape, generator=generator, device=input_ids.device)
-
-    chosen = (rand(input_ids.shape) < mask_prob) & maskable
-    labels = torch.where(chosen, input_ids, torch.full_like(input_ids, -100))
-    to_mask = chosen & (rand(input_ids.shape) < 0.8)
-    to_random = chosen & ~to_mask & (rand(input_ids.shape) < 0.5)
-    random_ids = (rand(input_ids.shape) * vocab_size).long().clamp_(max=vocab_size - 1)
-    masked = torch.where(to_mask, torch.full_like(input_ids, mask_token_id), input_ids)
-    masked = torch.where(to_random, random_ids, masked)
-    return masked, labels
 
 
 def _head_of(mlm_model: nn.Module) -> nn.Module:
@@ -54,17 +37,18 @@ def _head_of(mlm_model: nn.Module) -> nn.Module:
     return heads[0]
 
 
-def build_mlm_head(backbone_model: nn.Module, name_or_path: str | None) -> tuple[nn.Module, bool]:
-    """(head, pretrained): the checkpoint's MLM head if `name_or_path` has one, else a fresh one.
+def build_mlm_head(backbone_model: nn.Module, weights_from: str | None) -> tuple[nn.Module, bool]:
+    """(head, pretrained): the MLM head of the checkpoint `weights_from` (a folder or Hub name) if it has one,
+    else a fresh one (also when `weights_from` is None: a backbone with random weights has no checkpoint).
 
     The head's decoder weight is the backbone's word-embedding Parameter (tied)."""
     from transformers import AutoModelForMaskedLM
 
     config = backbone_model.config
     head, pretrained = None, False
-    if name_or_path and name_or_path != "tiny_random":
+    if weights_from is not None:
         try:
-            mlm, info = AutoModelForMaskedLM.from_pretrained(name_or_path, config=config, output_loading_info=True)
+            mlm, info = AutoModelForMaskedLM.from_pretrained(weights_from, config=config, output_loading_info=True)
             head_prefixes = tuple(n + "." for n, _ in mlm.named_children() if n != mlm.base_model_prefix)
             missing = [k for k in info["missing_keys"] if k.startswith(head_prefixes)
                        and not k.endswith(("decoder.weight", "decoder.bias"))]
@@ -72,7 +56,7 @@ def build_mlm_head(backbone_model: nn.Module, name_or_path: str | None) -> tuple
             if missing:
                 head = None
         except (OSError, ValueError) as err:
-            log.info("no MLM head loadable from %s (%s): a fresh head", name_or_path, err)
+            log.info("no MLM head loadable from %s (%s): a fresh head", weights_from, err)
     if head is None:
         mlm = AutoModelForMaskedLM.from_config(config)
         head = _head_of(mlm)
@@ -105,21 +89,16 @@ class MLMObjective(AuxiliaryObjective):
         self.mask_prob, self.views = float(mask_prob), views
         self.head: nn.Module | None = None
         self.pretrained_head = False
-        self.mask_token_id: int | None = None
-        self.register_buffer("special_ids", None, persistent=False)
+        self.masker: Masker | None = None
 
     def bind(self, encoder) -> None:
-        tok = encoder.tokenizer
-        if tok.mask_token_id is None:
-            raise SettingError(f"model.auxiliary.mlm: the tokenizer {type(tok).__name__} has no mask token")
-        self.mask_token_id = int(tok.mask_token_id)
-        self.vocab_size = int(encoder.model.get_input_embeddings().weight.shape[0])
-        self.special_ids = torch.as_tensor(sorted(set(tok.all_special_ids)), dtype=torch.long)
-        self.head, self.pretrained_head = build_mlm_head(encoder.model, encoder.backbone_name)
+        rows = int(encoder.model.get_input_embeddings().weight.shape[0])
+        self.masker = Masker.for_tokenizer(encoder.tokenizer, rows, "model.auxiliary.mlm", mask_prob=self.mask_prob)
+        self.head, self.pretrained_head = build_mlm_head(encoder.model, encoder.weights_from)
 
     def mask(self, input_ids: Tensor, attention_mask: Tensor) -> tuple[Tensor, Tensor]:
-        maskable = attention_mask.bool() & ~torch.isin(input_ids, self.special_ids.to(input_ids.device))
-        return mask_tokens(input_ids, maskable, self.mask_token_id, self.vocab_size, self.mask_prob)
+        """(N, L) ids and mask -> (masked ids (N, L), labels (N, L), -100 where not chosen)."""
+        return self.masker(input_ids, attention_mask)
 
     def loss(self, model: nn.Module, masked_ids: Tensor, attention_mask: Tensor, labels: Tensor) -> Tensor:
         """Mean cross-entropy over the chosen tokens of (N, L) masked ids; 0 when none was chosen."""

@@ -1,5 +1,6 @@
 """AdamW with linear warm-up and linear decay to zero (the Hugging Face Trainer default SimCSE used), or a
-constant learning rate; parameter groups with their own learning rate through `LRScaled`.
+constant learning rate; parameter groups with their own learning rate through `LRScaled`. `parameter_groups`
+is the one AdamW grouping of sentemb: MLM pretraining (`pretraining/module.py`) uses it too.
 
 The contract for a component with layers of its own that train at another rate (e.g. VaSCL's projection
 head, owned by its loss): wrap them in `LRScaled(layers, lr_scale)`; `parameter_groups` finds every such
@@ -34,7 +35,8 @@ class LRScaled(nn.Module):
 
 
 def _no_decay(name: str, param: nn.Parameter) -> bool:
-    return param.ndim < 2 or "LayerNorm" in name or "norm" in name.lower()
+    """Biases, norm weights and other vectors take no weight decay (BERT's recipe)."""
+    return param.ndim < 2 or "norm" in name.lower()
 
 
 def parameter_groups(module: nn.Module, lr: float, weight_decay: float) -> list[dict]:

@@ -33,6 +33,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.functional import normalize, softplus
 
+from sentemb.bases import LossBase
 from sentemb.errors import SettingError
 from sentemb.losses.infonce import check_temperature
 from sentemb.methods.optim import LRScaled
@@ -91,7 +92,7 @@ def random_start(inputs: Tensor) -> Tensor:
     return d / (d.norm(dim=-1, keepdim=True) + 1e-8)
 
 
-class VaSCLLoss(nn.Module):
+class VaSCLLoss(LossBase):
     """ContrastivePairs of two dropout views with `neighbours` (sampler=knn) -> scalar (see module docstring).
 
     Args:

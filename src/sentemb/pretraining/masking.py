@@ -1,7 +1,9 @@
-"""Masking for masked-language-model pretraining (BERT, Devlin et al. 2019, Sec. 3.1 and Appendix A.1).
+"""BERT masking for masked-language models (Devlin et al. 2019, Sec. 3.1 and Appendix A.1): the one masker of
+sentemb, used by MLM pretraining (`pretraining/module.py`) and the MLM auxiliary objective (`methods/mlm.py`).
 
 Each maskable token (not special, not padding) is chosen with probability `mask_prob` (0.15). Of the
-chosen tokens 80% are replaced by the mask token, 10% by a random ordinary token, 10% stay unchanged; the
+chosen tokens 80% are replaced by the mask token, 10% by a random ordinary token (a token of the
+tokenizer's vocabulary that is not special, drawn uniformly), 10% stay unchanged; the
 loss is computed on the chosen tokens only (label = the original id, -100 elsewhere). One uniform draw per
 chosen token decides among the three, so the shares are exact in expectation.
 
@@ -83,7 +85,8 @@ class Masker(nn.Module):
 
     Args:
         special_ids: ids never masked (CLS, SEP, PAD, MASK, UNK, ...), also left out of random replacements.
-        vocab: token -> id (for whole-word boundaries); vocab_size: the embedding rows (ids < vocab_size).
+        vocab: token -> id, the tokenizer's vocabulary: random replacements are drawn from its ids that are
+            not special (and < vocab_size); also whole-word boundaries. vocab_size: the embedding rows.
         mask_token_id: the id written at 80% of the chosen positions.
         mask_prob, mask_replace, random_replace: 0.15, 0.8, 0.1 in BERT; the rest stay unchanged.
         whole_word: draw per word instead of per token.
@@ -104,8 +107,13 @@ class Masker(nn.Module):
             random_replace)
         self.mask_token_id, self.whole_word = int(mask_token_id), bool(whole_word)
         special = torch.as_tensor(sorted(set(special_ids)), dtype=torch.long)
-        pool = torch.ones(vocab_size, dtype=torch.bool)
+        pool = torch.zeros(vocab_size, dtype=torch.bool)
+        ids = torch.as_tensor(sorted(vocab.values()), dtype=torch.long)
+        pool[ids[ids < vocab_size]] = True  # embedding rows past the tokenizer's vocabulary are no tokens
         pool[special[special < vocab_size]] = False
+        if not pool.any():
+            raise SettingError(f"masking: the vocabulary has no ordinary token below vocab_size={vocab_size} "
+                               "to draw random replacements from")
         self.register_buffer("special_ids", special, persistent=False)
         self.register_buffer("random_pool", torch.nonzero(pool).flatten(), persistent=False)
         table = word_start_table(vocab, vocab_size) if whole_word else torch.ones(0, dtype=torch.bool)
@@ -125,9 +133,10 @@ class Masker(nn.Module):
                               self.random_replace, generator)
 
     @classmethod
-    def for_tokenizer(cls, tokenizer, vocab_size: int, **settings) -> Masker:
+    def for_tokenizer(cls, tokenizer, vocab_size: int, setting: str = "MLM pretraining", **settings) -> Masker:
+        """The masker of `tokenizer` over `vocab_size` embedding rows; `setting` names the user in errors."""
         if tokenizer.mask_token_id is None:
-            raise SettingError(f"MLM pretraining needs a mask token; the tokenizer {type(tokenizer).__name__} has none")
+            raise SettingError(f"{setting} needs a mask token; the tokenizer {type(tokenizer).__name__} has none")
         return cls(list(tokenizer.all_special_ids), tokenizer.get_vocab(), vocab_size, tokenizer.mask_token_id,
                    **settings)
 

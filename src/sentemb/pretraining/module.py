@@ -25,6 +25,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from sentemb.errors import SettingError
+from sentemb.methods.optim import parameter_groups
 from sentemb.pretraining.masking import Masker
 from sentemb.pretraining.schedule import BudgetSchedule, budget_progress
 
@@ -37,18 +38,14 @@ def split_head(mlm_model: nn.Module) -> tuple[nn.Module, nn.Module | None]:
 
 
 def mlm_adamw(model: nn.Module, optim: dict) -> torch.optim.AdamW:
-    """AdamW over `model`'s trainable parameters, without weight decay on biases and norms (BERT's recipe);
+    """AdamW over `model`'s trainable parameters grouped as contrastive training groups them
+    (`sentemb.methods.optim.parameter_groups`: no weight decay on biases and norms, BERT's recipe);
     `optim`: lr, weight_decay (0.01), betas ((0.9, 0.98)), eps (1e-6)."""
-    if float(optim["lr"]) <= 0:
+    lr = float(optim["lr"])
+    if lr <= 0:
         raise SettingError(f"optim.lr must be > 0, got {optim['lr']}")
-    decay, no_decay = [], []
-    for name, param in model.named_parameters():
-        if param.requires_grad:
-            (no_decay if param.ndim < 2 or "norm" in name.lower() else decay).append(param)
-    return torch.optim.AdamW(
-        [{"params": decay, "weight_decay": float(optim.get("weight_decay", 0.01))},
-         {"params": no_decay, "weight_decay": 0.0}],
-        lr=float(optim["lr"]), betas=tuple(optim.get("betas", (0.9, 0.98))), eps=float(optim.get("eps", 1e-6)))
+    return torch.optim.AdamW(parameter_groups(model, lr, float(optim.get("weight_decay", 0.01))), lr=lr,
+                             betas=tuple(optim.get("betas", (0.9, 0.98))), eps=float(optim.get("eps", 1e-6)))
 
 
 class MLMPretrainModule(L.LightningModule):

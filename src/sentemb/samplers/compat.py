@@ -3,12 +3,14 @@
 A sampler may fill optional `ContrastivePairs` fields (`produces`: field -> the setting that asks for it);
 a loss says which optional fields it uses (`consumes`) and which it cannot do without (`requires`).
 A field given but not used, or needed but not given, is a configuration mistake: it is reported before
-any data is loaded, naming both settings. Samplers or losses without these attributes produce / use
-nothing optional.
+any data is loaded, naming both settings. Each piece is first checked against its contract
+(`sentemb.contracts`); the members read here have their defaults in `SamplerBase` / `LossBase` /
+`DataModuleBase`.
 """
 
 from __future__ import annotations
 
+from sentemb.contracts import Loss, Sampler, TrainingData, check_contract
 from sentemb.errors import SettingError
 
 FIELDS = {
@@ -24,24 +26,24 @@ class IncompatibleConfigError(SettingError):
 
 
 def _name(obj, group: str) -> str:
-    return f"{group}={getattr(obj, 'config_name', None) or type(obj).__name__}"
+    return f"{group}={obj.config_name or type(obj).__name__}"
 
 
 def check_compatible(loss, sampler, batch_size: int | None = None) -> None:
     """Raise IncompatibleConfigError if `loss` ignores or lacks a field of `sampler`'s pairs, or if
     `batch_size` (data.batch_size) is too small for the sampler."""
-    produces: dict[str, str] = dict(getattr(sampler, "produces", {}) or {})
-    consumes = frozenset(getattr(loss, "consumes", ()))
-    requires = frozenset(getattr(loss, "requires", ()))
+    check_contract(loss, Loss, "loss")
+    check_contract(sampler, Sampler, "sampler")
+    produces, consumes, requires = dict(sampler.produces), frozenset(loss.consumes), frozenset(loss.requires)
     loss_name, sampler_name = _name(loss, "loss"), _name(sampler, "sampler")
     ignored = [f for f in produces if f not in consumes]
     if ignored:
         what = "; ".join(f"{FIELDS.get(f, f)} ({produces[f]})" for f in ignored)
         raise IncompatibleConfigError(
             f"{loss_name} cannot use what {sampler_name} gives: {what}. The setting would be silently "
-            f"ignored; pick a loss that uses it (e.g. loss=infonce for tau_plus/weights, loss=vascl for "
-            f"neighbourhoods) or another sampler (e.g. sampler=in_batch).")
-    if getattr(sampler, "missing_temperature", False):
+            "ignored; pick a loss whose `consumes` lists it (loss=infonce uses tau_plus and weights) or another "
+            "sampler (e.g. sampler=in_batch).")
+    if sampler.missing_temperature:
         raise IncompatibleConfigError(
             f"{sampler_name} weighs negatives with the loss temperature, which {loss_name} does not have: "
             "set sampler.temperature, or use loss=infonce.")
@@ -50,14 +52,14 @@ def check_compatible(loss, sampler, batch_size: int | None = None) -> None:
         what = "; ".join(FIELDS.get(f, f) for f in missing)
         hint = " (sampler=knn gives them)" if "neighbours" in missing else ""
         raise IncompatibleConfigError(f"{loss_name} needs {what}, which {sampler_name} does not give{hint}.")
-    if batch_size is not None and batch_size < 2 and not getattr(sampler, "requires_labels", None) == "pair":
+    if batch_size is not None and batch_size < 2 and sampler.requires_labels != "pair":
         raise IncompatibleConfigError(
             f"data.batch_size={batch_size}: {sampler_name} with {loss_name} contrasts each example with the "
-            "others of its batch, so a batch of 1 has no negatives; use data.batch_size >= 2 (SimCSE: 64).")
-    min_batch = getattr(sampler, "min_batch_size", None)
-    if batch_size is not None and callable(min_batch) and batch_size < min_batch():
+            "others of its batch, so a batch of 1 has no negatives; use data.batch_size >= 2 (64 in the papers' "
+            "recipes).")
+    if batch_size is not None and batch_size < sampler.min_batch_size():
         raise IncompatibleConfigError(
-            f"{sampler_name} ({', '.join(produces.values())}) needs data.batch_size >= {min_batch()}, "
+            f"{sampler_name} ({', '.join(produces.values())}) needs data.batch_size >= {sampler.min_batch_size()}, "
             f"got data.batch_size={batch_size}: lower sampler.k below the batch size or raise the batch size.")
 
 
@@ -67,16 +69,17 @@ def check_data(loss, sampler, data_cls: type | None) -> None:
     against `provides_hard_negatives` (NLI triplets)."""
     if data_cls is None:
         return
+    check_contract(data_cls, TrainingData, "data")
     loss_name, sampler_name = _name(loss, "loss"), _name(sampler, "sampler")
     data_name = data_cls.__name__
-    need = getattr(sampler, "requires_labels", None)
-    if need and getattr(data_cls, "provides_labels", None) != need:
+    need = sampler.requires_labels
+    if need and data_cls.provides_labels != need:
         hint = ("data=banking77, clinc150, snips or labelled_csv" if need == "class"
                 else "data=stsb_train, snli_pairs or pair_csv")
         raise IncompatibleConfigError(
             f"{sampler_name} (with {loss_name}) needs {need} labels in every batch, which {data_name} does not "
             f"give: use {hint}, or another sampler (e.g. sampler=in_batch).")
-    if getattr(loss, "requires_hard_negatives", False) and not getattr(data_cls, "provides_hard_negatives", False):
+    if loss.requires_hard_negatives and not data_cls.provides_hard_negatives:
         raise IncompatibleConfigError(
-            f"{loss_name} ({getattr(loss, 'setting', '')}) with {sampler_name} needs hard negatives, which "
+            f"{loss_name} ({loss.requires_hard_negatives}) with {sampler_name} needs hard negatives, which "
             f"{data_name} does not give: use NLI triplets (data=nli_sample, nli or triplet_csv).")

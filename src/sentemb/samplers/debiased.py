@@ -21,6 +21,7 @@ from dataclasses import replace
 
 from torch import Tensor
 
+from sentemb.bases import SamplerBase
 from sentemb.errors import SettingError
 from sentemb.samplers.in_batch import ANCHORS, InBatchSampler, all_views_pairs, check_views_share_text
 from sentemb.samplers.pairs import ContrastivePairs
@@ -46,7 +47,7 @@ def layout_pairs(embeddings: Tensor, anchors: str, text_ids: Tensor | None) -> C
     return all_views_pairs(embeddings)
 
 
-class DebiasedSampler:
+class DebiasedSampler(SamplerBase):
     """embeddings (B, V, D) -> in-batch `ContrastivePairs` with `tau_plus` set (DCL's code default: 0.1).
 
     anchors: "all_views" (DCL's layout, default) | "first_view" (see the module).

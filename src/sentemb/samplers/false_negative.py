@@ -38,6 +38,7 @@ from dataclasses import replace
 import torch
 from torch import Tensor
 
+from sentemb.bases import SamplerBase
 from sentemb.errors import SettingError
 from sentemb.samplers.debiased import check_tau_plus
 from sentemb.samplers.hard import HardNegativeSampler
@@ -77,7 +78,7 @@ def top_k_mask(similarity: Tensor, negatives: Tensor, k: int) -> Tensor:
     return out & negatives
 
 
-class FalseNegativeSampler:
+class FalseNegativeSampler(SamplerBase):
     """(B, V, D) embeddings, labels (B,) or None, text_ids (B, V) or None -> ContrastivePairs with flagged
     false negatives eliminated (weight 0) or attracted (positives). Logged: `stats["false_negatives"]`
     (flagged pairs this step) and `stats["false_negative_rate"]` (flagged / negatives before flagging).

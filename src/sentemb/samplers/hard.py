@@ -23,12 +23,13 @@ from dataclasses import replace
 import torch
 from torch import Tensor
 
+from sentemb.bases import SamplerBase
 from sentemb.errors import SettingError
 from sentemb.samplers.debiased import check_anchors, check_tau_plus, layout_pairs
 from sentemb.samplers.pairs import ContrastivePairs
 
 
-class HardNegativeSampler:
+class HardNegativeSampler(SamplerBase):
     """embeddings (B, V, D) -> in-batch `ContrastivePairs` with HCL weights (N, M) and `tau_plus`.
 
     beta >= 0: concentration on hard negatives (HCL code default 1.0); tau_plus in [0, 1) (default 0.1);

@@ -5,11 +5,12 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from sentemb.bases import SamplerBase
 from sentemb.errors import SettingError
 from sentemb.samplers.pairs import ContrastivePairs
 
 
-class InBatchSampler:
+class InBatchSampler(SamplerBase):
     """Anchors are view 0; candidates are views 1..V-1 stacked view by view.
 
     embeddings: (B, V, D) with V >= 2. For dropout pairs (V=2) the positive of anchor i is candidate i;

@@ -16,6 +16,7 @@ from dataclasses import replace
 import torch
 from torch import Tensor
 
+from sentemb.bases import SamplerBase
 from sentemb.errors import SettingError
 from sentemb.samplers.in_batch import InBatchSampler
 from sentemb.samplers.pairs import ContrastivePairs
@@ -33,7 +34,7 @@ def nearest_neighbours(anchors: Tensor, k: int) -> Tensor:
         return sim.topk(k, dim=1).indices
 
 
-class KnnSampler:
+class KnnSampler(SamplerBase):
     """embeddings (B, V, D) -> in-batch `ContrastivePairs` with `neighbours` (B, k).
 
     k >= 1 (VaSCL code default 16) must be below the batch size; start-up checks it against

@@ -12,11 +12,12 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from sentemb.bases import SamplerBase
 from sentemb.errors import SettingError
 from sentemb.samplers.pairs import ContrastivePairs
 
 
-class LabelSampler:
+class LabelSampler(SamplerBase):
     """(B, V, D) embeddings and (B,) integer labels -> ContrastivePairs over the B*V embeddings.
 
     Anchors and candidates are the same (B*V, D) block, stacked view by view (row v*B + b is view v of

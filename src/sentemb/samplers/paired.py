@@ -11,11 +11,12 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from sentemb.bases import SamplerBase
 from sentemb.errors import SettingError
 from sentemb.samplers.pairs import ContrastivePairs
 
 
-class PairedSampler:
+class PairedSampler(SamplerBase):
     """(B, V>=2, D) embeddings and (B,) labels (or None) -> ContrastivePairs(u, v, eye, pair_labels)."""
 
     config_name = "paired"
