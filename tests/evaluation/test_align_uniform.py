@@ -74,3 +74,36 @@ def test_evaluator_on_stsb(tmp_path: Path) -> None:
     assert STSBDevScorer(tmp_path)(encode)["align"] == pytest.approx(expected_align)  # the dev callback's too
     with pytest.raises(ValueError, match="no STS-B dev pair has gold > 4.5"):
         AlignUniformEvaluator(tmp_path, positive_threshold=4.5)
+
+
+def test_chinese_stsb_dev_from_the_eval_option(tmp_path: Path, shared_data_dir: Path) -> None:
+    """eval=align_uniform_zh reads the real Chinese STS-B dev file: its 52 pairs scored 5 are the positives."""
+    from hydra.utils import instantiate
+
+    from conftest import compose_config
+
+    cfg = compose_config(["eval=[sts_zh,align_uniform_zh]"], tmp_path)
+    evaluator = instantiate(cfg.eval.align_uniform_zh)
+    assert evaluator.stsb == "zh" and evaluator.split == "valid"
+    assert len(evaluator.pairs) == 1458 and len(evaluator.positives) == 52  # 205 pairs scored exactly 4 are not
+    assert len(evaluator.sentences) == 2798
+    assert all(s == 5.0 for s in evaluator.pairs.scores[evaluator.pairs.scores > 4.0])
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in evaluator.positives[0][0])  # Chinese text
+    rng = np.random.default_rng(3)
+    table = {s: rng.normal(size=8) for s in evaluator.sentences}
+    out = evaluator(lambda sentences: np.stack([table[s] for s in sentences]))
+    left = np.stack([table[a] for a, _ in evaluator.positives])
+    right = np.stack([table[b] for _, b in evaluator.positives])
+    assert out["align"] == pytest.approx(alignment(left, right))
+    assert out["uniform"] == pytest.approx(uniformity(np.stack(list(table.values()))))
+
+
+def test_bad_stsb_or_split_is_refused_naming_the_setting(tmp_path: Path) -> None:
+    from sentemb.errors import SettingError
+
+    with pytest.raises(SettingError, match="stsb='fr'.*'en'.*'zh'"):
+        AlignUniformEvaluator(tmp_path, stsb="fr")
+    with pytest.raises(SettingError, match="split='dev' with stsb=zh.*'valid'"):
+        AlignUniformEvaluator(tmp_path, stsb="zh", split="dev")
+    with pytest.raises(SettingError, match="split='valid' with stsb=en.*'dev'"):
+        AlignUniformEvaluator(tmp_path, split="valid")

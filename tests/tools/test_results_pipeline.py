@@ -162,16 +162,19 @@ def test_a_partial_call_keeps_the_sections_of_earlier_calls(tmp_path):
 
 @pytest.mark.slow
 def test_smoke_run_end_to_end(tmp_path):
-    """`make_results.py --smoke`: every section's jobs run on tiny_random and RESULTS.md has every section."""
-    out = make_results.main(["--smoke", "--runs", str(tmp_path / "runs"), "--out", str(tmp_path / "RESULTS.md")])
+    """`make_results.py --smoke`: every section's jobs (the Chinese one too) run on tiny_random and RESULTS.md has
+    every section."""
+    out = make_results.main(["--smoke", "--sections", ",".join(make_results.ALL_SECTIONS), "--runs",
+                             str(tmp_path / "runs"), "--out", str(tmp_path / "RESULTS.md")])
     text = out.read_text()
     jobs = json.loads((tmp_path / "runs" / "jobs.json").read_text())
     assert [j for j in jobs if j["rc"] != 0] == []
     for title in ("Zero-shot baselines", "on wiki_sample", "on the clustering texts", "offline MLM base",
-                  "Supervised methods", "Paper recipes", "Findings"):
+                  "Supervised methods", "Chinese transfer", "Paper recipes", "Findings"):
         assert title in text, title
     assert "_no results" not in text and "Smoke run" in text
     assert "simcse_synonym" in text and "arccse_no_margin" in text and "supcon_snips" in text
+    assert "| cosent_atec |" in text and "| simcse_sup_ocnli |" in text and "| simcse_shuffle |" in text
 
 
 def test_offline_base_is_looked_for_where_the_run_loads_it(tmp_path, monkeypatch):

@@ -4,6 +4,7 @@
     python tools/results/make_results.py --dry-run   # the commands and the time estimate only
     python tools/results/make_results.py --sections unsup_wiki,offline_base --seeds 1,2,3
     python tools/results/make_results.py --build-only  # tables from the runs already there
+    make results-zh                                  # = --sections zh: the Chinese section (zh_plan.py), not in the default
     python tools/results/make_results.py --smoke --runs /tmp/r --out /tmp/RESULTS.md   # the pipeline, in minutes
 
 Each job is `python -m sentemb.run -m <overrides> hydra.sweep.dir=<runs>/<section>/<job>` (one method, its seeds
@@ -33,6 +34,9 @@ sys.path.insert(0, str(HERE))
 
 from results_plan import SECTIONS, Budget, Job, build_plan, smoke_budget  # noqa: E402
 from results_tables import _duration, build_results  # noqa: E402
+from zh_plan import ZH, add_zh_arguments, zh_budget_from, zh_jobs  # noqa: E402
+
+ALL_SECTIONS = (*SECTIONS, ZH)  # `make results` runs SECTIONS; the Chinese section has its own command
 
 
 def offline_base_missing(budget: Budget) -> str | None:
@@ -93,7 +97,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="make_results.py", description=__doc__.split("\n")[0])
     ap.add_argument("--runs", default=str(ROOT / "runs" / "results"), help="where the run folders go")
     ap.add_argument("--out", default=str(ROOT / "experiments" / "RESULTS.md"))
-    ap.add_argument("--sections", default=",".join(SECTIONS), help=f"some of {','.join(SECTIONS)}")
+    ap.add_argument("--sections", default=",".join(SECTIONS), help=f"some of {','.join(ALL_SECTIONS)}")
     ap.add_argument("--findings", default=str(ROOT / "experiments" / "FINDINGS.md"),
                     help="the hand-written Findings section copied into RESULTS.md (kept across rebuilds)")
     ap.add_argument("--smoke", action="store_true", help="tiny_random, 2 steps, one seed, tiny evaluation")
@@ -109,6 +113,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--sts-trained", choices=("sts_core", "sts"),
                     help="STS evaluation of trained rows: sts (the suite, default) or sts_core (STS-B + SICK-R test only)")
     ap.add_argument("--base-backbone", help="backbone option of the offline-base section (default mini_offline)")
+    add_zh_arguments(ap)
     return ap.parse_args(argv)
 
 
@@ -126,9 +131,9 @@ def main(argv=None) -> Path | None:
     args = parse_args(argv)
     budget = budget_from(args)
     sections = tuple(s for s in args.sections.split(",") if s)
-    unknown = [s for s in sections if s not in SECTIONS]
+    unknown = [s for s in sections if s not in ALL_SECTIONS]
     if unknown:
-        raise SystemExit(f"--sections: unknown {unknown}; expected some of {SECTIONS}")
+        raise SystemExit(f"--sections: unknown {unknown}; expected some of {ALL_SECTIONS}")
     notes = []
     if "offline_base" in sections and not budget.smoke:
         why = "section offline_base skipped: --skip-offline" if args.skip_offline else offline_base_missing(budget)
@@ -142,6 +147,11 @@ def main(argv=None) -> Path | None:
         notes.append("smoke run: the offline-base section uses tiny_random as its stand-in base")
     runs_dir = Path(args.runs).resolve()
     plan = build_plan(budget, sections)
+    if ZH in sections:
+        zh_budget = zh_budget_from(args)
+        plan += zh_jobs(zh_budget)
+        notes.append(f"section zh: {zh_budget.steps} steps of {zh_budget.batch_size} per row, seeds "
+                     f"{','.join(map(str, zh_budget.seeds))}, eval.sts_zh.max_pairs={zh_budget.max_pairs}")
     total = sum(j.estimate_s for j in plan)
     if args.dry_run:
         for job in plan:
@@ -162,7 +172,7 @@ def main(argv=None) -> Path | None:
     earlier = [r for key, r in previous.items() if key not in planned]  # sections run by an earlier call
 
     def save_records() -> list[dict]:
-        merged = sorted(records + earlier, key=lambda r: SECTIONS.index(r["section"]))
+        merged = sorted(records + earlier, key=lambda r: ALL_SECTIONS.index(r["section"]))
         runs_dir.mkdir(parents=True, exist_ok=True)
         records_file.write_text(json.dumps(merged, indent=1) + "\n")
         return merged
@@ -183,7 +193,7 @@ def main(argv=None) -> Path | None:
     meta = {"command": "make results" if not budget.smoke else "python tools/results/make_results.py --smoke",
             "cpus": os.cpu_count(), "smoke": budget.smoke, "jobs": records, "notes": notes,
             "budget": {k: v for k, v in asdict(budget).items() if k != "smoke"}}
-    shown_sections = [s for s in SECTIONS if s in sections or any(r["section"] == s for r in records)]
+    shown_sections = [s for s in ALL_SECTIONS if s in sections or any(r["section"] == s for r in records)]
     findings = None if budget.smoke else Path(args.findings)
     out = build_results(runs_dir, args.out, meta, shown_sections, findings)
     print(f"wrote {out}")

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
+from zh_tables import ZH_HEADERS, ZH_METRICS, ZH_TEXT, ZH_TITLE
+
 from sentemb.report import RunRecord, aggregate_seeds, find_runs, markdown_table
 
 STS = ["test/sts12", "test/sts13", "test/sts14", "test/sts15", "test/sts16", "test/stsb", "test/sickr",
@@ -64,6 +66,7 @@ SECTION_TEXT = {
                    "simcse_sup on the SNLI triplets here (nli_sample), supcon on each intent training set "
                    "(nearest-centroid accuracy on its test set, centroids from 20 training texts per intent), "
                    "cosent and SBERT's cosine-regression objective on STS-B train."),
+    "zh": (ZH_TITLE, ZH_TEXT),  # the Chinese section: zh_plan.py, zh_tables.py
 }
 
 
@@ -156,6 +159,8 @@ def section_markdown(section: str, runs: Sequence[RunRecord]) -> str:
         parts.append(_sts_table(runs))
     elif section == "unsup_stc":
         parts.append(_table(runs, [*CLUSTERING, "val/stsb_spearman"], [*CLUSTERING_HEADERS, "STS-B dev"]))
+    elif section == "zh":
+        parts.append(_table(runs, ZH_METRICS, ZH_HEADERS))
     elif section == "offline_base":
         parts.append(_sts_table(runs, ["test/intent_centroid_banking77"], ["Banking77 intent"]))
     else:

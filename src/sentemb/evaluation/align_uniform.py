@@ -5,7 +5,8 @@
 
 with f the L2-normalised embedding. SimCSE takes p_pos = STS-B pairs with gold score higher than 4 (Gao et al.
 2021, sec. 5; a pair scored exactly 4 is not a positive) and p_data = all STS-B sentences; uniformity averages
-over all distinct pairs i < j (`torch.pdist`, as in Wang & Isola's code).
+over all distinct pairs i < j (`torch.pdist`, as in Wang & Isola's code). `stsb: zh` takes the Chinese STS-B
+(<data>/zh/STS-B, integer scores 0-5, split `valid`) instead, with the same rule.
 Both functions accept numpy arrays or torch tensors of shape (N, D) and compute in float64.
 """
 
@@ -19,10 +20,14 @@ import torch
 import torch.nn.functional as F
 
 from sentemb.bases import EvaluatorBase
-from sentemb.data.sts_readers import read_stsb
+from sentemb.data.sts_readers import SentencePairs, read_stsb
+from sentemb.data.zh_readers import read_zh_pairs, zh_task_path
+from sentemb.errors import SettingError
 from sentemb.evaluation.sts import Encode, encode_unique
 
-__all__ = ["AlignUniformEvaluator", "alignment", "uniformity"]
+__all__ = ["STSB_SPLITS", "AlignUniformEvaluator", "alignment", "uniformity"]
+
+STSB_SPLITS = {"en": ("train", "dev", "test"), "zh": ("train", "valid", "test")}  # `stsb` -> its split names
 
 
 def _normalised(x: np.ndarray | torch.Tensor, name: str) -> torch.Tensor:
@@ -57,20 +62,33 @@ def uniformity(x: np.ndarray | torch.Tensor, t: float = 2) -> float:
 class AlignUniformEvaluator(EvaluatorBase):
     """`evaluator(encode)` -> {"align": ..., "uniform": ...} on STS-B `split` (SimCSE: dev).
 
-    Positives: pairs with gold > `positive_threshold` (SimCSE: 4.0 on the 0-5 scale); uniformity over every
-    unique sentence of the split. `encode(sentences: list[str]) -> (N, D)` is called once on the unique sentences.
+    `stsb`: "en" (<data>/en/STS/STSBenchmark, splits train/dev/test) or "zh" (the Chinese STS-B,
+    <data>/zh/STS-B/STS-B.<split>.data, splits train/valid/test). Positives: pairs with gold > `positive_threshold`
+    (SimCSE: 4.0 on the 0-5 scale); uniformity over every unique sentence of the split.
+    `encode(sentences: list[str]) -> (N, D)` is called once on the unique sentences.
     """
 
     def __init__(self, data_dir: str | Path, split: str = "dev", positive_threshold: float = 4.0,
-                 alpha: float = 2, t: float = 2) -> None:
-        self.data_dir, self.split = Path(data_dir), split
+                 alpha: float = 2, t: float = 2, stsb: str = "en") -> None:
+        self.data_dir, self.split, self.stsb = Path(data_dir), split, stsb
         self.positive_threshold, self.alpha, self.t = positive_threshold, alpha, t
-        self.pairs = read_stsb(self.data_dir / "en" / "STS" / "STSBenchmark", split)
+        self.pairs = self._read()
         keep = self.pairs.scores > positive_threshold
         self.positives = [(a, b) for a, b, k in zip(self.pairs.sentences1, self.pairs.sentences2, keep) if k]
         if not self.positives:
-            raise ValueError(f"no STS-B {split} pair has gold > {positive_threshold}")
+            raise ValueError(f"no STS-B {split} pair has gold > {positive_threshold} (stsb={stsb})")
         self.sentences = list(dict.fromkeys((*self.pairs.sentences1, *self.pairs.sentences2)))
+
+    def _read(self) -> SentencePairs:
+        if self.stsb not in STSB_SPLITS:
+            raise SettingError(f"align_uniform stsb={self.stsb!r}: expected 'en' (English STS-B) or 'zh' "
+                               "(Chinese STS-B, <data>/zh/STS-B)")
+        if self.split not in STSB_SPLITS[self.stsb]:
+            raise SettingError(f"align_uniform split={self.split!r} with stsb={self.stsb}: expected one of "
+                               f"{STSB_SPLITS[self.stsb]}")
+        if self.stsb == "en":
+            return read_stsb(self.data_dir / "en" / "STS" / "STSBenchmark", self.split)
+        return read_zh_pairs(zh_task_path(self.data_dir, "STS-B", self.split), name=f"STS-B.{self.split}")
 
     def __call__(self, encode: Encode) -> dict[str, float]:
         emb = encode_unique(encode, self.sentences)
