@@ -12,7 +12,8 @@ import torch
 from conftest import compose_config
 from sentemb.checkpointing import check_checkpoint
 from sentemb.errors import CheckpointError
-from sentemb.train import resolve_resume, train
+from sentemb.train import train
+from sentemb.training.build import resolve_resume
 
 
 def lightning_like(path, step=3, keys=("encoder.w",)):

@@ -26,7 +26,8 @@ def test_recipe_composes(tmp_path):
     cfg = compose_config(["experiment=simcse_unsup_zh"], tmp_path)
     assert cfg.backbone.name_or_path == "hfl/chinese-roberta-wwm-ext"
     assert cfg.data.path.endswith("zh/SimCLUE/corpus_1w.txt") and list(cfg.eval) == ["sts_zh"]
-    assert cfg.callbacks.sts_dev is None and cfg.optimized_metric == "test/sts_zh_avg"
+    assert cfg.dev._target_.endswith("ChineseSTSBDevScorer") and cfg.optimized_metric == "val/stsb_zh_spearman"
+    assert cfg.callbacks.sts_dev.scorer == cfg.dev  # Chinese STS-B dev selects the best encoder
 
 
 def test_recipe_fast_dev_run_with_a_chinese_tokenizer(tmp_path):

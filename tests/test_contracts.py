@@ -215,13 +215,13 @@ def test_a_sampler_declaring_uses_text_ids_gets_them(tiny_backbone_factory):
 
 
 SHARED_TRAINING_CODE = ["methods/contrastive.py", "data/datamodule.py", "data/views_datamodule.py",
-                        "samplers/compat.py", "evaluation/suite.py"]
+                        "samplers/compat.py", "evaluation/suite.py", "evaluation/plan.py", "train.py",
+                        "training/build.py"]
 METHOD_NAMES = ("simcse", "arccse", "vascl", "supcon", "cosent", "sbert", "tiny_random")
 
 
 @pytest.mark.parametrize("path", SHARED_TRAINING_CODE)
 def test_shared_training_code_neither_probes_pieces_nor_names_methods(path):
-    """train.py is checked by its own restructuring (issue 22); its `best_step` probe of a callback is left there."""
     text = (SRC / path).read_text()
     assert "hasattr(" not in text
     found = [m.group(0) for m in re.finditer("|".join(METHOD_NAMES), text, flags=re.IGNORECASE)]

@@ -24,7 +24,7 @@ import sentemb.conf_resolvers  # noqa: F401
 from sentemb.data.text_reader import read_text_lines
 from sentemb.methods.arccse import TripleWiseObjective, triple_wise_hinges, triplet_distance
 from sentemb.paths import PROJECT_ROOT
-from sentemb.train import build_module
+from sentemb.training.build import build_module
 
 
 def main(n: int, overrides: list[str]) -> None:

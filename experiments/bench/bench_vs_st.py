@@ -46,7 +46,7 @@ def wiki_lines(n: int) -> list[str]:
 
 
 def dev_score(encode) -> float:
-    from sentemb.evaluation.dev_callback import STSBDevScorer
+    from sentemb.evaluation.dev_sets import STSBDevScorer
     from sentemb.paths import data_dir
 
     return STSBDevScorer(data_dir())(encode)["stsb_spearman"]

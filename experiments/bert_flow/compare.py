@@ -23,7 +23,7 @@ import torch
 
 from sentemb.encoder.postprocess import Flow
 from sentemb.evaluation.align_uniform import AlignUniformEvaluator
-from sentemb.evaluation.dev_callback import STSBDevScorer
+from sentemb.evaluation.dev_sets import STSBDevScorer
 from sentemb.evaluation.sts import STSEvaluator
 from sentemb.paths import data_dir, minilm_path
 

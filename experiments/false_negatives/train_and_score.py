@@ -32,7 +32,7 @@ from sentemb.evaluation.clustering import clustering_scores
 from sentemb.evaluation.intent import probe_accuracy, sample_few_shot
 from sentemb.evaluation.nearest_centroid import load_intent_task, nearest_centroid_accuracy
 from sentemb.paths import PROJECT_ROOT
-from sentemb.train import build_loggers, build_module, fit
+from sentemb.training.build import build_loggers, build_module, fit
 
 TEST_PER_LABEL, TRAIN_PER_LABEL, SEEDS = 20, 10, (0, 1, 2)
 

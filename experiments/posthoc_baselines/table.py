@@ -25,7 +25,7 @@ from sentemb.encoder.pooling import NEEDS_HIDDEN_STATES, POOLINGS, pool
 from sentemb.encoder.postprocess import Flow, Whitening
 from sentemb.encoder.postprocess.fitting import corpus_sentences
 from sentemb.evaluation.align_uniform import AlignUniformEvaluator
-from sentemb.evaluation.dev_callback import STSBDevScorer
+from sentemb.evaluation.dev_sets import STSBDevScorer
 from sentemb.evaluation.sts import STSEvaluator
 from sentemb.paths import data_dir, minilm_path
 

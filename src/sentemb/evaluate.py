@@ -15,18 +15,23 @@ from sentemb.progress import quiet_library_bars
 
 
 def evaluate(cfg: DictConfig) -> dict:
-    """Load `cfg.model_path` (a sentemb or sentence-transformers folder, or any HF model) and run `cfg.eval`."""
+    """Load `cfg.model_path` (a sentemb or sentence-transformers folder, or any HF model), score it on `cfg.eval`
+    and `cfg.dev`; return the results.json payload."""
     from sentemb.encoder.postprocess.fitting import fit_postprocess
     from sentemb.encoder.sentence_encoder import SentenceEncoder
     from sentemb.run_info import save_run_info
-    from sentemb.train import build_loggers, evaluate_and_save
+    from sentemb.train import eval_plan, evaluate_and_save
+    from sentemb.training.build import build_loggers
 
     save_run_info(cfg, Path(cfg.output_dir))
     encoder = SentenceEncoder.load(cfg.model_path, pooling=cfg.model.get("pooling"),
                                    max_length=cfg.model.get("eval_max_length"),
                                    trust_remote_code=cfg.get("trust_remote_code", False))
-    extra = fit_postprocess(cfg, encoder)  # postprocess=whitening|flow (none keeps a saved one)
-    return evaluate_and_save(cfg, encoder, build_loggers(cfg),
+    plan = eval_plan(cfg)
+    # postprocess=whitening|flow (none keeps a saved one)
+    extra = fit_postprocess(encoder, cfg.get("postprocess"), cfg.data_dir, evaluators=plan.evaluators,
+                            seed=cfg.get("seed", 0))
+    return evaluate_and_save(cfg, encoder, plan, build_loggers(cfg),
                              {"model_path": str(cfg.model_path), "pooling": encoder.pooling, **extra})
 
 

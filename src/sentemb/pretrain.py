@@ -70,7 +70,7 @@ def build_trainer(cfg: DictConfig, budget_seconds: float | None):
     from lightning.pytorch.callbacks import ModelCheckpoint
 
     from sentemb.checkpointing import AtomicCheckpointIO, GracefulInterrupt
-    from sentemb.train import build_loggers
+    from sentemb.training.build import build_loggers
 
     out = Path(cfg.output_dir)
     callbacks: list[L.Callback] = [GracefulInterrupt(str(out / "checkpoints" / "last.ckpt"))]
@@ -106,7 +106,7 @@ def pretrain(cfg: DictConfig) -> dict:
     from sentemb.pretraining.module import MLMPretrainModule
     from sentemb.pretraining.tokenizer import save_tokenizer
     from sentemb.run_info import save_run_info
-    from sentemb.train import resolve_resume
+    from sentemb.training.build import resolve_resume
 
     started = time.perf_counter()
     check_entry(cfg)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import platform
 import subprocess
 import sys
@@ -13,6 +14,8 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 from sentemb.paths import PROJECT_ROOT
+
+log = logging.getLogger(__name__)
 
 PACKAGES = ("sentemb", "torch", "lightning", "transformers", "datasets", "hydra-core", "omegaconf",
             "sentence-transformers", "scikit-learn", "scipy", "numpy", "wandb")
@@ -38,6 +41,16 @@ def git_state(root: Path = PROJECT_ROOT) -> dict[str, str | bool]:
     except (OSError, subprocess.SubprocessError):
         return {"commit": "unknown", "dirty": False}
     return {"commit": commit or "unknown", "dirty": dirty}
+
+
+def resolved_config(cfg: DictConfig) -> dict:
+    """`cfg` as a plain dict with its interpolations resolved (unresolved, with a warning, when one of them
+    only resolves inside Hydra)."""
+    try:
+        return OmegaConf.to_container(cfg, resolve=True)
+    except Exception as err:
+        log.warning("config kept unresolved (%s)", err)
+        return OmegaConf.to_container(cfg, resolve=False)
 
 
 def save_run_info(cfg: DictConfig, output_dir: Path) -> dict:

@@ -11,7 +11,7 @@ from ddp_runs import supervised_data, tiny_ddp_overrides
 from hydra.utils import instantiate
 
 from conftest import compose_config
-from sentemb.train import build_module
+from sentemb.training.build import build_module
 
 CASES = {
     "simcse_unsup": ["model=simcse_unsup"],

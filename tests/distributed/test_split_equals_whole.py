@@ -61,7 +61,7 @@ def rows(batch: Batch, part: slice) -> Batch:
 
 
 def module_and_batch(config: dict):
-    from sentemb.train import build_module
+    from sentemb.training.build import build_module
 
     cfg = OmegaConf.create(config)
     torch.manual_seed(0)

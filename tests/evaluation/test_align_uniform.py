@@ -69,7 +69,7 @@ def test_evaluator_on_stsb(tmp_path: Path) -> None:
     expected_align = _naive_align(np.stack([table[p] for p, _ in pos]), np.stack([table[q] for _, q in pos]), 2)
     assert out["align"] == pytest.approx(expected_align)
     assert out["uniform"] == pytest.approx(_naive_uniform(np.stack(list(table.values())), 2))
-    from sentemb.evaluation.dev_callback import STSBDevScorer
+    from sentemb.evaluation.dev_sets import STSBDevScorer
 
     assert STSBDevScorer(tmp_path)(encode)["align"] == pytest.approx(expected_align)  # the dev callback's too
     with pytest.raises(ValueError, match="no STS-B dev pair has gold > 4.5"):

@@ -18,7 +18,8 @@ from sentemb.methods.arccse import ArcCSEBatchBuilder, TripleWiseObjective, trip
 from sentemb.methods.contrastive import ContrastiveModule
 from sentemb.methods.objectives import AuxiliaryObjective, AuxiliaryTerm, dropout_off
 from sentemb.samplers.in_batch import InBatchSampler
-from sentemb.train import build_module, train
+from sentemb.train import train
+from sentemb.training.build import build_module
 
 
 @pytest.mark.parametrize("overrides,loss_cls,weight", [

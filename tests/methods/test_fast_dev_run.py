@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -43,7 +44,9 @@ def model_overrides(model: str, tiny_overrides: list[str], folder) -> list[str]:
 
 def test_default_job_fast_dev_run(tiny_overrides, tmp_path):
     cfg = compose_config([*tiny_overrides, "trainer.fast_dev_run=true"], tmp_path / "run")
-    train(cfg)
+    metrics, objects = train(cfg)
+    assert math.isfinite(metrics["train/loss"]) and objects["trainer"].global_step == 1
+    assert objects["dev_callback"] is not None and "results" not in objects  # a fast_dev_run is not evaluated
     assert (tmp_path / "run" / "config.yaml").exists()
     info = json.loads((tmp_path / "run" / "run_info.json").read_text())
     assert info["seed"] == 42 and "torch" in info["versions"] and info["git"]["commit"]
@@ -52,9 +55,17 @@ def test_default_job_fast_dev_run(tiny_overrides, tmp_path):
 @pytest.mark.parametrize("model", MODELS)
 def test_every_model_option_fast_dev_run(model, tiny_overrides, tmp_path):
     overrides = model_overrides(model, tiny_overrides, tmp_path / "data")
-    cfg = compose_config([*overrides, f"model={model}", "trainer.fast_dev_run=true",
-                          *MODEL_OVERRIDES.get(model, [])], tmp_path / "run")
-    train(cfg)
+    cfg = compose_config([*overrides, f"model={model}", "trainer.fast_dev_run=true", "+eval_after_fast_dev_run=true",
+                          "eval=align_uniform", "save_model=false", *MODEL_OVERRIDES.get(model, [])], tmp_path / "run")
+    metrics, objects = train(cfg)
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert objects["results"]["metrics"] == results["metrics"]
+    assert {k: metrics[k] for k in results["metrics"]} == results["metrics"]  # the final scores, as written
+    assert -100 <= metrics["val/stsb_spearman"] <= 100 and 0 <= metrics["test/align"] <= 4
+    if cfg.model.get("trains", True):  # a training step ran, and its loss is what Lightning logged
+        assert math.isfinite(metrics["train/loss"]) and objects["trainer"].global_step == 1
+    else:
+        assert "trainer" not in objects and not any(k.startswith("train/") for k in metrics)
 
 
 def test_training_runs_with_dropout_on(tiny_overrides, tmp_path, monkeypatch):

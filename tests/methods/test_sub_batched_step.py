@@ -12,7 +12,8 @@ from hydra.utils import instantiate
 import sentemb.encoder.subbatch as subbatch
 import sentemb.methods.grad_cache as gc
 from conftest import compose_config
-from sentemb.train import build_module, train
+from sentemb.train import train
+from sentemb.training.build import build_module
 
 METHODS = {
     "simcse_unsup": [],

@@ -17,11 +17,11 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from hydra.utils import instantiate
-from omegaconf import DictConfig, ListConfig
 
 from sentemb.data.text_reader import read_text_lines
 from sentemb.errors import SettingError
@@ -36,29 +36,18 @@ FAST_DEV_RUN_SENTENCES = 64
 FAST_DEV_RUN_FLOW_STEPS = 2
 
 
-def target_sentences(eval_cfg: DictConfig | None) -> list[str]:
-    """Every sentence the configured evaluators score (those exposing `.sentences`)."""
-    sentences: list[str] = []
-    for spec in (eval_cfg or {}).values():
-        if spec is None:
-            continue
-        sentences.extend(getattr(instantiate(spec), "sentences", []) or [])
-    if not sentences:
-        raise SettingError("postprocess.corpus=target needs an eval task with sentences (e.g. eval=sts); the "
-                         "configured eval has none")
-    return sentences
-
-
-def corpus_sentences(corpus: str | list[str], data_dir: str | Path, eval_cfg: DictConfig | None = None,
+def corpus_sentences(corpus: str | Sequence[str], data_dir: str | Path,
+                     evaluators: Callable[[], Mapping[str, Any]] | None = None,
                      max_sentences: int | None = None, seed: int = 0) -> list[str]:
-    """The de-duplicated fitting sentences of `corpus` (see the module docstring), at most `max_sentences`."""
+    """The de-duplicated fitting sentences of `corpus` (see the module docstring), at most `max_sentences`.
+    `evaluators` gives the run's configured evaluators ({name: evaluator}, called only for `target`)."""
     names = [corpus] if isinstance(corpus, str) else list(corpus)
     if not names:
         raise SettingError("postprocess.corpus is empty: use target, wiki, nli or a text file path")
     sentences: list[str] = []
     for name in names:
         if name == "target":
-            sentences.extend(target_sentences(eval_cfg))
+            sentences.extend(target_sentences((evaluators or dict)()))
         elif name in NAMED_CORPORA:
             for rel in NAMED_CORPORA[name]:
                 sentences.extend(read_text_lines(Path(data_dir) / rel).sentences)
@@ -70,19 +59,30 @@ def corpus_sentences(corpus: str | list[str], data_dir: str | Path, eval_cfg: Di
     return unique
 
 
-def fit_postprocess(cfg: DictConfig, encoder) -> dict[str, Any]:
-    """Fit `cfg.postprocess` on its corpus with `encoder` and set `encoder.postprocess`; returns what was done
-    (for results.json), {} when cfg.postprocess is none. In a fast_dev_run the corpus and flow training are
-    cut to a few sentences and steps."""
-    pp = cfg.get("postprocess")
+def target_sentences(evaluators: Mapping[str, Any]) -> list[str]:
+    """Every sentence the evaluators score (those exposing `.sentences`)."""
+    sentences = [s for ev in evaluators.values() for s in ev.sentences]
+    if not sentences:
+        raise SettingError("postprocess.corpus=target needs an eval task with sentences (e.g. eval=sts); the "
+                           "configured eval has none")
+    return sentences
+
+
+def fit_postprocess(encoder, postprocess: Mapping[str, Any] | None, data_dir: str | Path, *,
+                    evaluators: Callable[[], Mapping[str, Any]] | None = None, seed: int = 0,
+                    fast_dev_run: bool = False) -> dict[str, Any]:
+    """Fit `postprocess` (the `postprocess` config node: `transform`, `corpus`, `max_sentences`, `batch_size`,
+    `name`) on its corpus with `encoder` and set `encoder.postprocess`; returns what was done (for results.json),
+    {} when there is no transform. `evaluators`: the run's evaluators, for `corpus=target`. In a fast_dev_run the
+    corpus and flow training are cut to a few sentences and steps."""
+    pp = postprocess
     if not pp or pp.get("transform") is None:
         return {}
-    fast = bool(cfg.get("trainer", {}).get("fast_dev_run"))
     max_sentences = pp.get("max_sentences")
-    if fast:
+    if fast_dev_run:
         max_sentences = min(max_sentences or FAST_DEV_RUN_SENTENCES, FAST_DEV_RUN_SENTENCES)
-    corpus = pp.corpus if not isinstance(pp.corpus, ListConfig) else list(pp.corpus)
-    sentences = corpus_sentences(corpus, cfg.data_dir, cfg.get("eval"), max_sentences, cfg.get("seed", 0))
+    corpus = pp["corpus"] if isinstance(pp["corpus"], str) else list(pp["corpus"])
+    sentences = corpus_sentences(corpus, data_dir, evaluators, max_sentences, seed)
     if getattr(encoder, "postprocess", None) is not None:
         log.warning("replacing the encoder's saved post-processing (%s) with postprocess=%s",
                     type(encoder.postprocess).__name__, pp.get("name"))
@@ -91,8 +91,8 @@ def fit_postprocess(cfg: DictConfig, encoder) -> dict[str, Any]:
     embeddings = encoder.encode(sentences, batch_size=pp.get("batch_size", 128), convert_to_numpy=False,
                                 show_progress_bar=len(sentences) > 5000)
     encode_seconds = time.perf_counter() - start
-    transform = instantiate(pp.transform)
-    if fast and hasattr(transform, "steps"):
+    transform = instantiate(pp["transform"])
+    if fast_dev_run and hasattr(transform, "steps"):
         transform.steps = min(transform.steps or FAST_DEV_RUN_FLOW_STEPS, FAST_DEV_RUN_FLOW_STEPS)
     start = time.perf_counter()
     transform.fit(embeddings)

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from conftest import compose_config
-from sentemb.evaluation.before_after import before_after_table
 from sentemb.train import train
+from sentemb.training.before_after import before_after_table
 
 
 def test_table_has_every_common_metric_with_its_change():
@@ -28,8 +28,10 @@ def test_run_records_start_and_trained_scores(suite, tiny_overrides, tmp_path, c
     out = tmp_path / "out"
     cfg = compose_config([*tiny_overrides, "trainer.max_steps=10", "trainer.max_epochs=-1", "eval=align_uniform", "save_model=false",
                           "callbacks.checkpoint.every_n_train_steps=100", f"start_scores.suite={suite}"], out)
-    train(cfg)
+    metrics, objects = train(cfg)
     results = json.loads((out / "results.json").read_text())
+    assert objects["results"]["before_after"] == results["before_after"]
+    assert {k: metrics[k] for k in results["metrics"]} == results["metrics"]  # train returns what it wrote
     before = results["before_after"]
     assert before["scope"] == ("suite" if suite else "dev")
     keys = {"val/stsb_spearman", "val/align", "val/uniform"} | ({"test/align", "test/uniform"} if suite else set())

@@ -8,7 +8,8 @@ import pytest
 from omegaconf import OmegaConf
 
 from sentemb.evaluation.plots import plot_align_uniform
-from sentemb.evaluation.wandb_report import report_to_wandb
+from sentemb.run_info import resolved_config
+from sentemb.training.wandb_report import report_to_wandb
 
 
 @pytest.mark.slow  # starting the wandb service takes 10-70 s here
@@ -20,7 +21,7 @@ def test_report_to_wandb_offline(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("WANDB_SILENT", "true")
     monkeypatch.delenv("WANDB_API_KEY", raising=False)
     plot_align_uniform({"run": [{"step": 1, "align": 0.2, "uniform": -2.0}]}, tmp_path / "align_uniform.png")
-    cfg = OmegaConf.create({"loss": {"temperature": 0.05}, "run_name": "x", "ref": "${loss.temperature}"})
+    cfg = resolved_config(OmegaConf.create({"loss": {"temperature": 0.05}, "run_name": "x", "ref": "${loss.temperature}"}))
     payload = {"metrics": {"val/stsb_spearman": 80.0, "test/sts_avg": 75.5}}
     assert report_to_wandb([CSVLogger(tmp_path)], cfg, payload, tmp_path) == []  # no W&B logger: nothing
     logger = WandbLogger(project="sentemb-test", save_dir=str(tmp_path), offline=True)

@@ -1,7 +1,7 @@
 """What a run sends to Weights & Biases at its end, besides the metrics Lightning logs during training.
 
-Stable names: training logs `train/loss`, the STS-B dev callback `val/stsb_spearman`, `val/align`,
-`val/uniform` (per step); the final evaluation `test/sts12` ... `test/sts_avg`, `test/align`, `test/uniform`,
+Stable names: training logs `train/loss`, the dev callback `val/<dev score>` (STS-B dev: `val/stsb_spearman`,
+`val/align`, `val/uniform`; per step); the final evaluation `test/sts12` ... `test/sts_avg`, `test/align`, `test/uniform`,
 `test/clustering_<set>_<acc|nmi|ari>[_std]`, `test/intent_<set>_<full|kshot>[_std]`, `test/sts_zh_<task>`
 and `val/*` of the final encoder (see `sentemb.evaluation.suite.flat_metrics`). Here we add the resolved
 config, the final scores as run summary and as a table (`final/scores`), the alignment/uniformity PNG
@@ -15,8 +15,6 @@ import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
-
-from omegaconf import DictConfig, OmegaConf
 
 log = logging.getLogger(__name__)
 
@@ -32,18 +30,11 @@ def wandb_loggers(loggers: Sequence[Any]) -> list:
     return [lg for lg in loggers if isinstance(lg, WandbLogger)]
 
 
-def _resolved(cfg: DictConfig) -> dict:
-    try:
-        return OmegaConf.to_container(cfg, resolve=True)
-    except Exception as err:  # an interpolation that only resolves inside Hydra: keep it unresolved
-        log.warning("W&B config logged unresolved (%s)", err)
-        return OmegaConf.to_container(cfg, resolve=False)
-
-
-def report_to_wandb(loggers: Sequence[Any], cfg: DictConfig, payload: Mapping[str, Any],
+def report_to_wandb(loggers: Sequence[Any], config: Mapping[str, Any], payload: Mapping[str, Any],
                     output_dir: str | Path, plot_name: str = "align_uniform.png") -> list[str]:
-    """Send config, summary table and plot to every W&B logger of the run, then finish it; returns the run
-    directories (e.g. `<output_dir>/wandb/offline-run-...`), empty without a W&B logger."""
+    """Send `config` (the run's resolved config, a plain mapping, logged under `sentemb`), the final scores
+    (`payload["metrics"]`) as summary and table, and the plot to every W&B logger of the run, then finish it;
+    returns the run directories (e.g. `<output_dir>/wandb/offline-run-...`), empty without a W&B logger."""
     found = wandb_loggers(loggers)
     if not found:
         return []
@@ -54,7 +45,7 @@ def report_to_wandb(loggers: Sequence[Any], cfg: DictConfig, payload: Mapping[st
     dirs = []
     for logger in found:
         run = logger.experiment
-        run.config.update({"sentemb": _resolved(cfg)}, allow_val_change=True)
+        run.config.update({"sentemb": dict(config)}, allow_val_change=True)
         run.summary.update(metrics)
         table = wandb.Table(columns=["metric", "value"], data=[[k, float(v)] for k, v in sorted(metrics.items())])
         media: dict[str, Any] = {"final/scores": table}
