@@ -58,8 +58,11 @@ def installed(tmp_path_factory) -> dict:
     site = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=tmp).strip())
     host = dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
     (site / "_sentemb_test_host_packages.pth").write_text("\n".join(host) + "\n")
-    _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q",
-          str(wheels[0])], cwd=tmp)
+    # --ignore-installed: the host's (editable) sentemb is visible through the .pth above, and pip once took it
+    # for this wheel ("already satisfied") in the full test run, leaving the venv without the package
+    _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index",
+          "--ignore-installed", "-q", str(wheels[0])], cwd=tmp)
+    assert (site / "sentemb" / "__init__.py").is_file(), f"the wheel was not installed into {site}"
 
     work = tmp / "project" / "work"  # the user's folder; ../shared/data beside it for the data lookup test
     work.mkdir(parents=True)
