@@ -99,7 +99,8 @@ def test_tables_from_run_folders(tmp_path):
     fake_run(runs / "paper_recipes" / "simcse_unsup_bert_base" / "run", "simcse_unsup_bert_base", 42,
              {"test/sts_avg": 75.5})
     meta = {"command": "make results", "cpus": 2, "jobs": [
-        {"section": "unsup_wiki", "name": "simcse", "runs": 3, "estimate_s": 200, "rc": 0, "wall_s": 190.0},
+        {"section": "unsup_wiki", "name": "simcse", "runs": 3, "estimate_s": 200, "rc": 0, "wall_s": 190.0,
+         "commit": "abc1234"},
         {"section": "unsup_wiki", "name": "vascl", "runs": 3, "estimate_s": 200, "rc": 1, "wall_s": 10.0,
          "log": "x.log"}]}
     text = build_results(runs, tmp_path / "RESULTS.md", meta, ["unsup_wiki", "unsup_stc"]).read_text()
@@ -108,6 +109,7 @@ def test_tables_from_run_folders(tmp_path):
     assert "| avg_mean | 81.00 | **77.00** |" in text  # one run: no spread; best of the column in bold
     assert "mean ± sample std over 1/3 seeds" in text and "training steps per run: 4" in text
     assert "`unsup_wiki/vascl` (rc 1" in text  # failed jobs are named
+    assert "| unsup_wiki | 2 | 6 | 1 | 3 min | 7 min | abc1234 |" in text  # the commit the runs were made at
     assert "_no results: the section did not run" in text  # unsup_stc
     assert "| `simcse_unsup_bert_base` |" in text and "| 76.25 | 75.50 |" in text  # paper avg, then ours
     assert "| `vascl_roberta_base` |" in text
@@ -154,7 +156,8 @@ def test_a_partial_call_keeps_the_sections_of_earlier_calls(tmp_path):
     out = make_results.main(["--sections", "unsup_stc", "--build-only", "--runs", str(runs),
                              "--out", str(tmp_path / "RESULTS.md"), "--findings", str(tmp_path / "none.md")])
     text = out.read_text()
-    assert "Zero-shot baselines" in text and "77.70" in text and "| zero_shot | 1 | 6 | 0 | 15 min |" in text
+    assert "Zero-shot baselines" in text and "77.70" in text
+    assert "| zero_shot | 1 | 6 | 0 | 15 min | 15 min | not recorded |" in text  # a record from before commits
     assert "on the clustering texts" in text and "on wiki_sample" not in text
     jobs = json.loads((runs / "jobs.json").read_text())
     assert jobs[0] == earlier and {j["section"] for j in jobs[1:]} == {"unsup_stc"}
@@ -169,6 +172,7 @@ def test_smoke_run_end_to_end(tmp_path):
     text = out.read_text()
     jobs = json.loads((tmp_path / "runs" / "jobs.json").read_text())
     assert [j for j in jobs if j["rc"] != 0] == []
+    assert all(len(j["commit"]) >= 7 for j in jobs)  # each job records the commit it ran at
     for title in ("Zero-shot baselines", "on wiki_sample", "on the clustering texts", "offline MLM base",
                   "Supervised methods", "Chinese transfer", "Paper recipes", "Findings"):
         assert title in text, title

@@ -33,7 +33,7 @@ ROOT = HERE.parents[1]  # the checkout this tool lives in (tools/results/): conf
 sys.path.insert(0, str(HERE))
 
 from results_plan import SECTIONS, Budget, Job, build_plan, smoke_budget  # noqa: E402
-from results_tables import _duration, build_results  # noqa: E402
+from results_tables import _duration, _git_commit, build_results  # noqa: E402
 from zh_plan import ZH, add_zh_arguments, zh_budget_from, zh_jobs  # noqa: E402
 
 ALL_SECTIONS = (*SECTIONS, ZH)  # `make results` runs SECTIONS; the Chinese section has its own command
@@ -90,7 +90,7 @@ def run_job(job: Job, runs_dir: Path) -> dict:
         rc = subprocess.run(cmd, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT).returncode
     wall = time.perf_counter() - start
     print(f"  {job.section}/{job.name}: rc {rc}, {wall:.0f} s (estimate {job.estimate_s:.0f} s)", flush=True)
-    return {"rc": rc, "wall_s": round(wall, 1), "log": str(log)}
+    return {"rc": rc, "wall_s": round(wall, 1), "log": str(log), "commit": _git_commit()}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -184,7 +184,7 @@ def main(argv=None) -> Path | None:
                   "command": shown(command(job, runs_dir))}
         if args.build_only or (done(job, runs_dir) and not args.force):
             old = previous.get((job.section, job.name), {})
-            record.update({k: old[k] for k in ("rc", "wall_s", "log") if k in old})
+            record.update({k: old[k] for k in ("rc", "wall_s", "log", "commit") if k in old})
         else:
             record.update(run_job(job, runs_dir))
         records.append(record)

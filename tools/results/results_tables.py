@@ -192,8 +192,9 @@ def paper_markdown(runs_dir: Path) -> str:
 def header_markdown(meta: dict) -> str:
     lines = ["# sentemb: the results table\n",
              f"Regenerate with `{meta.get('command', 'make results')}`. Built {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC "
-             f"from commit {_git_commit()} on {platform.node() or 'this machine'} "
-             f"({meta.get('cpus', '?')} CPU cores, {platform.machine()}).\n"]
+             f"by the tool at commit {_git_commit()} on {platform.node() or 'this machine'} "
+             f"({meta.get('cpus', '?')} CPU cores, {platform.machine()}); the commit each section's runs were "
+             "made at is in the table below.\n"]
     if meta.get("smoke"):
         lines.append("**Smoke run**: tiny random backbone, 2 steps, one seed, tiny evaluation. These numbers mean "
                      "nothing; they show the pipeline runs end to end.\n")
@@ -201,13 +202,15 @@ def header_markdown(meta: dict) -> str:
         lines.append("Budget: " + ", ".join(f"{k} {v}" for k, v in meta["budget"].items()) + ".\n")
     jobs = meta.get("jobs", [])
     if jobs:
-        lines += ["| section | jobs | runs | failed | wall time | estimate |", "|---|---:|---:|---:|---:|---:|"]
+        lines += ["| section | jobs | runs | failed | wall time | estimate | commit |",
+                  "|---|---:|---:|---:|---:|---:|---|"]
         for section in dict.fromkeys(j["section"] for j in jobs):
             mine = [j for j in jobs if j["section"] == section]
             failed = [j["name"] for j in mine if j.get("rc") not in (0, None)]
             wall = sum(j.get("wall_s") or 0 for j in mine)
             lines.append(f"| {section} | {len(mine)} | {sum(j['runs'] for j in mine)} | {len(failed)} | "
-                         f"{_duration(wall)} | {_duration(sum(j['estimate_s'] for j in mine))} |")
+                         f"{_duration(wall)} | {_duration(sum(j['estimate_s'] for j in mine))} | "
+                         f"{', '.join(dict.fromkeys(j['commit'] for j in mine if j.get('commit'))) or 'not recorded'} |")
         total = sum(j.get("wall_s") or 0 for j in jobs)
         lines.append(f"\nTotal wall time {_duration(total)} (measured; the estimate is in "
                      "tools/results/results_plan.py).\n")
