@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import compose_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,6 +58,17 @@ def test_make_results_zh_dry_run_prints_every_job(capsys, tmp_path):
     out = capsys.readouterr().out
     assert out.count("python -m sentemb.run -m") == len(zh_jobs(ZhBudget()))
     assert "# zh: ~" in out and "section zh: " in out and "max_pairs=500" in out
+
+
+def test_jobs_option_runs_only_the_named_jobs(capsys, tmp_path):
+    """`--jobs simcse,cosent_stsb_zh --steps-zh 60`: a longer budget for a few rows, nothing else planned."""
+    make_results.main(["--sections", "zh", "--dry-run", "--runs", str(tmp_path), "--jobs", "cosent_stsb_zh,simcse",
+                       "--steps-zh", "60"])
+    out = capsys.readouterr().out
+    assert out.count("python -m sentemb.run -m") == 2 and "# total: 2 jobs, 6 runs" in out
+    assert "# zh/cosent_stsb_zh:" in out.splitlines()[0] and "trainer.max_steps=60" in out
+    with pytest.raises(SystemExit, match=r"--jobs: no job \['simcse_sup'\].*their jobs: start_points, "):
+        make_results.main(["--sections", "zh", "--dry-run", "--runs", str(tmp_path), "--jobs", "simcse_sup"])
 
 
 SMOKE_JOBS = ("start_points", "whitening", "sbert_softmax_ocnli", "simcse_sup_simclue", "arccse")

@@ -5,6 +5,8 @@
     python tools/results/make_results.py --sections unsup_wiki,offline_base --seeds 1,2,3
     python tools/results/make_results.py --build-only  # tables from the runs already there
     make results-zh                                  # = --sections zh: the Chinese section (zh_plan.py), not in the default
+    python tools/results/make_results.py --sections zh --jobs simcse,cosent_stsb_zh --steps-zh 60 --runs runs/zh60
+                                                     # a few rows at a longer budget, in their own runs folder
     python tools/results/make_results.py --smoke --runs /tmp/r --out /tmp/RESULTS.md   # the pipeline, in minutes
 
 Each job is `python -m sentemb.run -m <overrides> hydra.sweep.dir=<runs>/<section>/<job>` (one method, its seeds
@@ -104,6 +106,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--dry-run", action="store_true", help="print the commands and the estimate; run nothing")
     ap.add_argument("--build-only", action="store_true", help="only rebuild RESULTS.md from the runs there")
     ap.add_argument("--force", action="store_true", help="re-run jobs whose results are already there")
+    ap.add_argument("--jobs", help="run only these jobs of the chosen sections (comma list of job names, e.g. "
+                    "simcse,cosent_stsb_zh); the others keep their earlier results")
     ap.add_argument("--skip-offline", action="store_true", help="leave out the section from the offline base")
     ap.add_argument("--steps-minilm", type=int, help="training steps from minilm_l6 (unsup sections)")
     ap.add_argument("--steps-base", type=int, help="training steps from the offline base")
@@ -125,6 +129,15 @@ def budget_from(args: argparse.Namespace) -> Budget:
     if args.seeds:
         budget.seeds = tuple(int(s) for s in args.seeds.split(","))
     return budget
+
+
+def only_jobs(plan: list[Job], names: list[str]) -> list[Job]:
+    """The jobs of `plan` named in `names` (--jobs), in the plan's order; an unknown name stops the call."""
+    unknown = sorted(set(names) - {j.name for j in plan})
+    if unknown:
+        raise SystemExit(f"--jobs: no job {unknown} in the chosen sections; their jobs: "
+                         f"{', '.join(dict.fromkeys(j.name for j in plan))}")
+    return [j for j in plan if j.name in names]
 
 
 def main(argv=None) -> Path | None:
@@ -152,6 +165,8 @@ def main(argv=None) -> Path | None:
         plan += zh_jobs(zh_budget)
         notes.append(f"section zh: {zh_budget.steps} steps of {zh_budget.batch_size} per row, seeds "
                      f"{','.join(map(str, zh_budget.seeds))}, eval.sts_zh.max_pairs={zh_budget.max_pairs}")
+    if args.jobs:
+        plan = only_jobs(plan, args.jobs.split(","))
     total = sum(j.estimate_s for j in plan)
     if args.dry_run:
         for job in plan:
