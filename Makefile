@@ -37,7 +37,7 @@ results:  ## run every section of experiments/RESULTS.md (Hydra multiruns into r
 results-dry-run:  ## the commands behind `make results` and their time estimate, nothing run
 	$(PY) tools/results/make_results.py --dry-run
 
-results-zh:  ## the Chinese section of experiments/RESULTS.md (issue 24; tools/results/zh_plan.py: ~1 h 33 min estimated on 2 idle cores)
+results-zh:  ## the Chinese section of experiments/RESULTS.md (issue 24; tools/results/zh_plan.py: 56 min measured on 2 idle cores)
 	$(PY) tools/results/make_results.py --sections zh
 
 results-zh-dry-run:  ## the commands behind `make results-zh` and their time estimate, nothing run

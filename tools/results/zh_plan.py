@@ -29,7 +29,9 @@ job held ~1.8 of the 2 cores), so the idle speeds are the English ones of result
     MEASURED UNDER LOAD (2026-12-02, nice -n 15, one run of simcse_unsup, 2 steps of 64, max_pairs 1,000): data
               setup + 2 steps 44.8 s; 15,050 sentences encoded in 260 s (58/s: the idle estimate, 53 s, x ~5 for
               the load). A 12-step run got < 10% of a core and was stopped after 16 min; an alternating zh/en
-              benchmark did not finish a round at ~5% of a core. Re-measure on an idle machine.
+              benchmark did not finish a round at ~5% of a core.
+    MEASURED IDLE (2026-12-02 17:27-18:23, commit b919473): the whole section took 56 min (60% of the estimate);
+              a 12-step SimCSE run 40 s (20 s training, 20 s encoding); 60 steps 2 min (experiments/zh_budget/).
     evaluation  the whole five test sets are 75,616 unique sentences (280 s a run, 5.4 h over 69 runs), so each
               run scores the first 500 pairs of each (eval.sts_zh.max_pairs=500; positive share vs. the whole
               file: ATEC 14.2% / 18.0%, BQ 49.2 / 50.0, LCQMC 50.2 / 50.0, PAWSX 43.0 / 44.7; STS-B mean gold
