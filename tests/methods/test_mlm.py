@@ -103,3 +103,8 @@ def test_mlm_term_in_the_training_loss(tiny_backbone_factory):
     assert 0.0 < term.activity <= 1.0  # the share of the (B*V) masked sequences with a chosen token
     total.backward()
     assert module.auxiliary["mlm"].head.predictions.transform.dense.weight.grad is not None
+    # the MLM term alone trains the encoder too (its masked forward runs through the backbone, as in SimCSE's code)
+    module.zero_grad(set_to_none=True)
+    module.auxiliary["mlm"](module, batch, embeddings.detach()).loss.backward()
+    layer = module.encoder.model.encoder.layer[0].attention.self.query.weight
+    assert layer.grad is not None and layer.grad.abs().sum() > 0

@@ -4,8 +4,9 @@ loss = contrastive + lambda * MLM, lambda = 0.1.
 Masking as BERT (`sentemb.pretraining.masking.Masker`, the masker of MLM pretraining too): each input token
 that is not special and not padding is chosen with probability `mask_prob` (0.15); of the chosen, 80% become
 the mask token, 10% a random ordinary token of the tokenizer's vocabulary, 10% stay as they are; the loss is
-the cross-entropy of the chosen tokens only (labels -100 elsewhere). The masked copies of the batch's views (B*V, L) go through the
-backbone in a separate forward pass, as in SimCSE's code, and an MLM head predicts the original tokens.
+the cross-entropy of the chosen tokens only (labels -100 elsewhere). The masked copies of the batch's views
+(B*V, L) go through the backbone in a separate forward pass, as in SimCSE's code, and an MLM head predicts the
+original tokens.
 
 The head: the backbone checkpoint's own (`AutoModelForMaskedLM` weights, e.g. BERT's `cls.predictions`)
 when its folder or Hub name has one, else a freshly initialised head of the same architecture; its decoder
