@@ -216,7 +216,7 @@ def test_a_sampler_declaring_uses_text_ids_gets_them(tiny_backbone_factory):
 
 SHARED_TRAINING_CODE = ["methods/contrastive.py", "data/datamodule.py", "data/views_datamodule.py",
                         "samplers/compat.py", "evaluation/suite.py", "evaluation/plan.py", "train.py",
-                        "training/build.py"]
+                        "training/build.py", "encoder/postprocess/fitting.py"]
 METHOD_NAMES = ("simcse", "arccse", "vascl", "supcon", "cosent", "sbert", "tiny_random")
 
 

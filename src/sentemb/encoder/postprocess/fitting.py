@@ -5,7 +5,7 @@
              STS12-16, STS-B test, SICK-R test and the STS-B dev sentences of align_uniform): the papers'
              "target" setting. One transform is fitted on their union (the BERT-whitening reference code fits
              one per task; see experiments/posthoc_baselines/README.md).
-    wiki     <data_dir>/en/wiki1m_head.txt (first 11,914 lines of SimCSE's wiki1m).
+    wiki     <data_dir>/en/wiki1m_head.txt (the first 11,914 lines of wiki1m; ../shared/data/SOURCES.md).
     nli      <data_dir>/en/SNLI/s{1,2}.{dev,test} (the SNLI sentences shipped here; the papers' "NLI" setting
              uses the SNLI+MNLI training sentences, which are not shipped).
     a path   any UTF-8 text file, one sentence a line.
@@ -74,7 +74,8 @@ def fit_postprocess(encoder, postprocess: Mapping[str, Any] | None, data_dir: st
     """Fit `postprocess` (the `postprocess` config node: `transform`, `corpus`, `max_sentences`, `batch_size`,
     `name`) on its corpus with `encoder` and set `encoder.postprocess`; returns what was done (for results.json),
     {} when there is no transform. `evaluators`: the run's evaluators, for `corpus=target`. In a fast_dev_run the
-    corpus and flow training are cut to a few sentences and steps."""
+    corpus and flow training are cut to a few sentences and steps. A transform (Whitening, Flow) offers
+    fit(embeddings (N, D)), output_dim, cap_steps(steps) and fit_info() -> dict."""
     pp = postprocess
     if not pp or pp.get("transform") is None:
         return {}
@@ -92,16 +93,14 @@ def fit_postprocess(encoder, postprocess: Mapping[str, Any] | None, data_dir: st
                                 show_progress_bar=len(sentences) > 5000)
     encode_seconds = time.perf_counter() - start
     transform = instantiate(pp["transform"])
-    if fast_dev_run and hasattr(transform, "steps"):
-        transform.steps = min(transform.steps or FAST_DEV_RUN_FLOW_STEPS, FAST_DEV_RUN_FLOW_STEPS)
+    if fast_dev_run:
+        transform.cap_steps(FAST_DEV_RUN_FLOW_STEPS)
     start = time.perf_counter()
     transform.fit(embeddings)
     encoder.postprocess = transform.to(encoder.device).eval().requires_grad_(False)
     info = {"name": pp.get("name"), "corpus": corpus, "sentences": len(sentences),
             "input_dim": int(embeddings.shape[1]), "output_dim": transform.output_dim,
             "encode_seconds": round(encode_seconds, 1), "fit_seconds": round(time.perf_counter() - start, 1)}
-    if getattr(transform, "loss_history", None):
-        hist = transform.loss_history
-        info["flow_nll_first_last"] = [hist[0], float(sum(hist[-20:]) / len(hist[-20:]))]
+    info.update(transform.fit_info())
     log.info("postprocess fitted: %s", info)
     return {"postprocess": info}

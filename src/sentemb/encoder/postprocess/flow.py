@@ -103,6 +103,15 @@ class Flow(nn.Module):
     def output_dim(self) -> int:
         return int(self.dim or 0)
 
+    def cap_steps(self, steps: int) -> None:
+        """Train at most `steps` steps (a fast_dev_run's smoke fit)."""
+        self.steps = min(self.steps or steps, steps)
+
+    def fit_info(self) -> dict[str, Any]:
+        """What the fit did, for results.json: the NLL of the first step and the mean of the last 20."""
+        hist = self.loss_history
+        return {"flow_nll_first_last": [hist[0], float(sum(hist[-20:]) / len(hist[-20:]))]} if hist else {}
+
     def config(self) -> dict[str, Any]:
         """The constructor arguments that rebuild this flow (saved as json beside the weights)."""
         return {"levels": self.levels, "depth": self.depth, "coupling": self.coupling, "hidden": self.hidden,

@@ -68,6 +68,12 @@ class Whitening(nn.Module):
     def output_dim(self) -> int:
         return int(self.weight.shape[1])
 
+    def cap_steps(self, steps: int) -> None:
+        """Nothing to cap: whitening is fitted in closed form."""
+
+    def fit_info(self) -> dict[str, Any]:
+        return {}
+
     def config(self) -> dict[str, Any]:
         """The constructor arguments that rebuild this transform (saved as json beside the weights)."""
         return {"k": self.k, "eps": self.eps, "normalize": self.normalize, "dim": self.dim}
